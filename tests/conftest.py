@@ -1,0 +1,149 @@
+"""Shared fixtures: an app on a fresh database per test, a client, and factories.
+
+The database is SQLite (a file in a temp dir) unless UPREST_TEST_DATABASE_URL
+names another one (CI runs the whole suite again on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+
+from uprest import create_app
+from uprest.extensions import db as _db
+
+TEST_DB_URL = os.environ.get("UPREST_TEST_DATABASE_URL") or None
+PASSWORD = "correct horse battery"
+
+
+def _config(tmp_path_factory) -> dict:
+    url = TEST_DB_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8192,
+        "ARGON2_PARALLELISM": 1,
+        "SERVER_NAME": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SMTP_URL": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    app = create_app(_config(tmp_path_factory))
+    with app.app_context():
+        import uprest.models  # noqa: F401
+
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                conn.execute(text("PRAGMA foreign_keys=OFF"))
+                for t in tables:
+                    conn.execute(t.delete())
+                conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture()
+def app(_app):
+    """The app with empty tables, the seeded municipalities and a fresh rate limiter."""
+    from uprest.accounts.services import ensure_municipalities
+    from uprest.extensions import limiter
+
+    _empty_tables(_app)
+    limiter.reset()
+    with _app.app_context():
+        ensure_municipalities()
+        _db.session.commit()
+        yield _app
+        _db.session.remove()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def db(app):
+    return _db
+
+
+@pytest.fixture()
+def municipality(app):
+    from uprest.accounts.models import Municipality
+
+    def get(code="vanersborg"):
+        return _db.session.scalar(_db.select(Municipality).where(Municipality.code == code))
+
+    return get
+
+
+@pytest.fixture()
+def create_user(app, municipality):
+    from uprest.accounts import services
+
+    counter = {"n": 0}
+
+    def make(role="learner", email=None, name=None, password=PASSWORD, locale="en", municipality_code="vanersborg"):
+        counter["n"] += 1
+        muni = municipality(municipality_code) if municipality_code else None
+        user = services.register_user(
+            name=name or f"Test User {counter['n']}",
+            email=email or f"user{counter['n']}@example.org",
+            password=password,
+            locale=locale,
+            municipality_id=muni.id if muni else None,
+            role=role,
+        )
+        _db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on `path` (the session keeps it)."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email, password=PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture()
+def login_as(client, create_user):
+    """Create a user with the role and log the test client in as them."""
+
+    def go(role="learner", **kwargs):
+        user = create_user(role=role, **kwargs)
+        resp = login(client, user.email)
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return user
+
+    return go

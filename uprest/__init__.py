@@ -1,0 +1,152 @@
+"""UPREST learning ecosystem."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
+from flask_babel import lazy_gettext as _l
+
+from uprest.config import load_config
+from uprest.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    register_jinja(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from uprest import security
+    from uprest.i18n import select_locale
+
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record):
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                if engine.url.database not in (None, "", ":memory:"):
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.session_interface = security.SessionInterface()
+    app.after_request(security.set_security_headers)
+
+    from uprest.accounts.services import load_user_from_session_id
+
+    login_manager.user_loader(load_user_from_session_id)
+
+
+def register_blueprints(app: Flask) -> None:
+    from uprest.accounts.views import bp as accounts_bp
+    from uprest.admin.views import bp as admin_bp
+    from uprest.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    for name in ("frameworks", "assessments", "catalog", "api"):
+        try:
+            module = __import__(f"uprest.{name}.views", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"uprest.{name}.views":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": error.name, "status": code}, code
+        template = f"errors/{code}.html" if code in {400, 403, 404, 405, 413, 429} else "errors/generic.html"
+        return render_template(template, error=error), code
+
+    for code in (400, 401, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html", error=error), 400
+
+
+def register_cli(app: Flask) -> None:
+    from uprest.cli import register
+
+    register(app)
+
+
+def register_jinja(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from uprest.i18n import pick
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    def role_label(role: str) -> str:
+        from uprest.admin.forms import role_choices
+
+        return str(dict(role_choices()).get(role, role))
+
+    app.jinja_env.globals.update(
+        pick=pick,
+        role_label=role_label,
+        get_locale=get_locale,
+        LANGUAGES=app.config["LANGUAGES"],
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
+        format_percent=format_percent,
+    )

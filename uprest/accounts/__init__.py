@@ -1,0 +1,1 @@
+"""Users, roles, organisations (tourism businesses), municipalities and invitations."""

@@ -1,0 +1,313 @@
+"""Register, log in/out, profile, password reset, businesses and invitations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from uprest.accounts import services
+from uprest.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    OrganisationForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SharingForm,
+)
+from uprest.accounts.models import Invitation, Organisation, User
+from uprest.extensions import db, limiter
+from uprest.security import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_email_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.locale.data = str(request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) or "en")
+        if session.get("lang") in current_app.config["LANGUAGES"]:
+            form.locale.data = session["lang"]
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=form.locale.data,
+                municipality_id=form.municipality_id.data,
+            )
+        except services.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account has been created.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_email_key)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(form.next.data, url_for("main.home")))
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("The e-mail address or password is not correct."), "error")
+        else:
+            db.session.commit()
+            session.clear()  # no session fixation: a fresh session for the logged-in user
+            login_user(user)
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(form.next.data, url_for("main.home")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.municipality_id.data = current_user.municipality_id
+    if form.validate_on_submit():
+        services.update_profile(current_user, name=form.name.data, locale=form.locale.data,
+                                municipality_id=form.municipality_id.data)
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, sharing=SharingForm(share=current_user.shares_with_organisation))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current.data, form.password.data)
+        except services.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)  # this session continues with the new version; all others end
+            flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET_PER_ADDRESS"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account exists for that address, we have sent it a link to reset the password. "
+                "The link works once and expires in %(hours)d hour(s).",
+                hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if services.reset_token_user(token) is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("accounts/reset_invalid.html"), 404
+        db.session.commit()
+        logout_user()
+        flash(_("Your password has been changed. Please log in with the new password."), "success")
+        return redirect(url_for("accounts.login", email=user.email))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+# --- the business -------------------------------------------------------------
+
+@bp.route("/business", methods=["GET", "POST"])
+@login_required
+def business():
+    org = current_user.organisation
+    if org is None:
+        form = OrganisationForm()
+        if request.method == "GET" and current_user.municipality_id:
+            form.municipality_id.data = current_user.municipality_id
+        if form.validate_on_submit():
+            try:
+                services.create_organisation(current_user, name=form.name.data, subsector=form.subsector.data,
+                                             size=form.size.data, municipality_id=form.municipality_id.data)
+            except services.AccountError as exc:
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("Your business has been created. You can now invite your staff."), "success")
+                return redirect(url_for("accounts.business"))
+        return render_template("accounts/business_new.html", form=form)
+
+    is_owner = org.owner_id == current_user.id
+    form = OrganisationForm(obj=org) if is_owner else None
+    if is_owner and form.validate_on_submit():
+        services.update_organisation(org, name=form.name.data, subsector=form.subsector.data,
+                                     size=form.size.data, municipality_id=form.municipality_id.data)
+        db.session.commit()
+        flash(_("The business details have been saved."), "success")
+        return redirect(url_for("accounts.business"))
+    members = db.session.scalars(db.select(User).where(User.organisation_id == org.id).order_by(User.name)).all()
+    invitations = []
+    if is_owner:
+        invitations = db.session.scalars(
+            db.select(Invitation).where(Invitation.organisation_id == org.id).order_by(Invitation.created_at.desc())
+        ).all()
+    return render_template(
+        "accounts/business.html", org=org, form=form, is_owner=is_owner, members=members,
+        invitations=invitations, invite_form=InvitationForm(), confirm=ConfirmForm(),
+        new_link=session.pop("new_invitation_link", None),
+    )
+
+
+def _owned_org() -> Organisation:
+    org = current_user.organisation
+    if org is None:
+        abort(404)
+    if org.owner_id != current_user.id:
+        abort(403)
+    return org
+
+
+@bp.route("/business/invitations", methods=["POST"])
+@login_required
+def create_invitation():
+    org = _owned_org()
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        for err in form.email.errors:
+            flash(str(err), "error")
+        return redirect(url_for("accounts.business"))
+    _inv, token = services.create_invitation(org, current_user, form.email.data or None)
+    db.session.commit()
+    session["new_invitation_link"] = services.external_url("accounts.accept_invitation", token=token)
+    if form.email.data:
+        flash(_("The invitation has been sent to %(email)s.", email=form.email.data), "success")
+    else:
+        flash(_("A new invitation link has been created. Copy it and send it to your colleague."), "success")
+    return redirect(url_for("accounts.business"))
+
+
+@bp.route("/business/invitations/<int:inv_id>/revoke", methods=["POST"])
+@login_required
+def revoke_invitation(inv_id: int):
+    org = _owned_org()
+    inv = db.session.get(Invitation, inv_id)
+    if inv is None or inv.organisation_id != org.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.revoke_invitation(inv)
+    db.session.commit()
+    flash(_("The invitation has been withdrawn."), "success")
+    return redirect(url_for("accounts.business"))
+
+
+@bp.route("/business/members/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_member(user_id: int):
+    org = _owned_org()
+    member = db.session.get(User, user_id)
+    if member is None or member.organisation_id != org.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_member(org, member)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is no longer a member of your business.", name=member.name), "success")
+    return redirect(url_for("accounts.business"))
+
+
+@bp.route("/business/leave", methods=["POST"])
+@login_required
+def leave_business():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.leave_organisation(current_user)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.business"))
+    db.session.commit()
+    flash(_("You have left the business."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/account/sharing", methods=["POST"])
+@login_required
+def sharing():
+    form = SharingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_sharing(current_user, form.share.data)
+    db.session.commit()
+    flash(_("Your sharing choice has been saved."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    inv = services.invitation_by_token(token)
+    if inv is None:
+        return render_template("accounts/invitation_invalid.html"), 404
+    if not current_user.is_authenticated:
+        return render_template("accounts/invitation_login.html", inv=inv, next_url=request.path)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            org = services.accept_invitation(token, current_user)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("accounts.business"))
+        db.session.commit()
+        flash(_("You are now a member of %(org)s.", org=org.name), "success")
+        return redirect(url_for("accounts.business"))
+    return render_template("accounts/invitation_accept.html", inv=inv, form=form)

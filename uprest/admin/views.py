@@ -1,0 +1,106 @@
+"""Administration: users and roles, municipalities, the mail outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from uprest.accounts import services
+from uprest.accounts.models import Municipality, OutboxMessage, Role, User
+from uprest.admin.forms import MunicipalityForm, SearchForm, UserAdminForm
+from uprest.extensions import db
+from uprest.security import roles_required
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+@roles_required(Role.ADMIN)
+def _admins_only():
+    return None
+
+
+@bp.route("/users")
+def users():
+    form = SearchForm(request.args)
+    form.validate()
+    stmt = services.user_search(form.q.data, form.role.data or None)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("admin/users.html", page=page, form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserAdminForm(obj=user)
+    if request.method == "GET":
+        form.is_active.data = user.is_active_account
+        form.municipality_id.data = user.municipality_id
+    if form.validate_on_submit():
+        try:
+            services.set_role(user, role=form.role.data, municipality_id=form.municipality_id.data,
+                              is_active=form.is_active.data, actor=current_user)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The account of %(name)s has been saved.", name=user.name), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", user=user, form=form)
+
+
+@bp.route("/municipalities", methods=["GET", "POST"])
+def municipalities():
+    form = MunicipalityForm()
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                db.session.add(Municipality(code=form.code.data, name=form.name.data.strip(),
+                                            country=form.country.data))
+        except IntegrityError:
+            form.code.errors.append(_("A municipality with this code already exists."))
+        else:
+            db.session.commit()
+            flash(_("The municipality has been added."), "success")
+            return redirect(url_for("admin.municipalities"))
+    rows = db.session.execute(
+        db.select(Municipality, db.func.count(User.id))
+        .outerjoin(User, User.municipality_id == Municipality.id)
+        .group_by(Municipality.id)
+        .order_by(Municipality.country, Municipality.name)
+    ).all()
+    return render_template("admin/municipalities.html", rows=rows, form=form)
+
+
+@bp.route("/municipalities/<int:mid>", methods=["GET", "POST"])
+def edit_municipality(mid: int):
+    muni = db.session.get(Municipality, mid) or abort(404)
+    form = MunicipalityForm(obj=muni)
+    if form.validate_on_submit():
+        muni.name = form.name.data.strip()
+        muni.country = form.country.data
+        muni.code = form.code.data
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.code.errors.append(_("A municipality with this code already exists."))
+        else:
+            flash(_("The municipality has been saved."), "success")
+            return redirect(url_for("admin.municipalities"))
+    return render_template("admin/municipality_edit.html", muni=muni, form=form)
+
+
+@bp.route("/outbox")
+def outbox():
+    stmt = db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("admin/outbox.html", page=page)
+
+
+@bp.route("/outbox/<int:msg_id>")
+def outbox_message(msg_id: int):
+    msg = db.session.get(OutboxMessage, msg_id) or abort(404)
+    return render_template("admin/outbox_message.html", msg=msg)

@@ -1,0 +1,68 @@
+"""Home, health check, language switcher and the public information pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import text
+
+from uprest.accounts.forms import LanguageForm
+from uprest.extensions import csrf, db
+from uprest.main import services
+from uprest.security import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("main/landing.html")
+    return render_template("main/dashboard.html", dashboard=services.dashboard_for(current_user))
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any database failure is "down"
+        current_app.logger.error("health check: database unavailable: %s", exc)
+        db.session.rollback()
+        return {"status": "error", "database": "unavailable"}, 503
+    return {"status": "ok", "database": "ok", "dialect": db.engine.dialect.name}
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = form.lang.data
+    if current_user.is_authenticated:
+        current_user.locale = form.lang.data
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("main.home")))
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
+@bp.app_context_processor
+def inject_language_form():
+    def language_form():
+        form = LanguageForm(formdata=None)
+        form.lang.data = str(get_locale())
+        path = request.full_path.rstrip("?") if request.method == "GET" else request.path
+        form.next.data = path
+        return form
+
+    return {"language_form": language_form}

@@ -1,0 +1,162 @@
+"""Security in one place: password hashing, safe redirects, role checks, headers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+from urllib.parse import unquote, urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+# --- passwords ---------------------------------------------------------------
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(  # argon2id is the default type
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists (pass None for unknown users)."""
+    hasher = _hasher()
+    if password_hash is None:
+        # Same cost as a real verification, so unknown e-mails take as long as known ones.
+        try:
+            hasher.verify(_dummy_hash(), password + "\x00unknown")
+        except VerificationError:
+            pass
+        return False
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+def _dummy_hash() -> str:
+    key = "_uprest_dummy_hash"
+    cached = current_app.extensions.get(key)
+    if cached is None:
+        cached = _hasher().hash(secrets.token_urlsafe(16))
+        current_app.extensions[key] = cached
+    return cached
+
+
+# --- tokens --------------------------------------------------------------------
+
+def new_token() -> tuple[str, str]:
+    """A random URL-safe token and the SHA-256 hash that is stored instead of it."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# --- redirects -----------------------------------------------------------------
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local absolute paths: '/x'. Refuses '//host', '/\\host', schemes and encodings of them."""
+    if not target or not isinstance(target, str):
+        return False
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in target):
+        return False
+    decoded = target
+    for _ in range(3):  # catch double-encoded forms such as %252F%252F
+        decoded = unquote(decoded)
+    for candidate in (target, decoded):
+        if not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+            return False
+        if "\\" in candidate:
+            return False
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return False
+    return True
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    return target if is_safe_next(target) else fallback
+
+
+# --- authorisation ---------------------------------------------------------------
+
+def roles_required(*roles: str):
+    """The view needs a logged-in user with one of the roles (admins pass every check)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in roles and not current_user.is_admin:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- response headers and cookies -----------------------------------------------
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if response.mimetype == "text/html":
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        if app.config["SESSION_COOKIE_SECURE"]:
+            return True
+        try:
+            return request.is_secure
+        except RuntimeError:  # outside a request
+            return False
