@@ -6,11 +6,14 @@ names another one (CI runs the whole suite again on PostgreSQL).
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 
 import pytest
 from sqlalchemy import text
+
+from flask.testing import FlaskClient
 
 from uprest import create_app
 from uprest.extensions import db as _db
@@ -34,9 +37,18 @@ def _config(tmp_path_factory) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context, so it gets its own app context, `g` and DB session,
+    as in production, even though the test itself holds an app context."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
     app = create_app(_config(tmp_path_factory))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         import uprest.models  # noqa: F401
 

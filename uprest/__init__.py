@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 
 from uprest.config import load_config
 from uprest.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config)
+    register_converters(app)
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -30,6 +32,18 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     register_jinja(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what every database column holds: larger numbers are a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_logging(app: Flask) -> None:
@@ -140,7 +154,11 @@ def register_jinja(app: Flask) -> None:
 
         return str(dict(role_choices()).get(role, role))
 
+    def has_endpoint(endpoint: str) -> bool:
+        return endpoint in app.view_functions
+
     app.jinja_env.globals.update(
+        has_endpoint=has_endpoint,
         pick=pick,
         role_label=role_label,
         get_locale=get_locale,

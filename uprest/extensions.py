@@ -58,3 +58,15 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+MAX_PAGE = 100_000
+
+
+def paginate(stmt, per_page: int = 50):
+    """db.paginate with the page number read safely from ?page= (junk or huge numbers give page 1/last)."""
+    from flask import request
+
+    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(page, 1), MAX_PAGE)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from uprest.accounts import services
 from uprest.accounts.models import Municipality, OutboxMessage, Role, User
 from uprest.admin.forms import MunicipalityForm, SearchForm, UserAdminForm
-from uprest.extensions import db
+from uprest.extensions import db, paginate
 from uprest.security import roles_required
 
 bp = Blueprint("admin", __name__)
@@ -27,7 +27,7 @@ def users():
     form = SearchForm(request.args)
     form.validate()
     stmt = services.user_search(form.q.data, form.role.data or None)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt)
     return render_template("admin/users.html", page=page, form=form)
 
 
@@ -96,7 +96,7 @@ def edit_municipality(mid: int):
 @bp.route("/outbox")
 def outbox():
     stmt = db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = paginate(stmt)
     return render_template("admin/outbox.html", page=page)
 
 

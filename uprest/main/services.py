@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,16 @@ def dashboard_for(user: User) -> Dashboard:
             dash.cards.append(Card(_l("Your business"),
                                    _l("Register your tourism business to invite your staff and compare skills."),
                                    url_for("accounts.business"), _l("Register a business")))
+    for feature in ("assessments", "catalog", "learning", "frameworks"):
+        try:
+            module = import_module(f"uprest.{feature}.services")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"uprest.{feature}.services":
+                raise
+            continue
+        provider = getattr(module, "dashboard_cards", None)
+        if provider is not None:
+            dash.cards.extend(provider(user))
     if user.role == Role.ADMIN:
         dash.cards.append(Card(_l("Administration"), _l("Users, roles, municipalities and the mail outbox."),
                                url_for("admin.users"), _l("Open administration")))

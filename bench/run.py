@@ -1,0 +1,182 @@
+"""Load scenarios for UPREST (not tests).
+
+Seeds a large synthetic data set into its own database, starts gunicorn with two
+workers on 127.0.0.1, and loads each scenario with wrk from a second process.
+Every scenario is printed next to a trivial route (/healthz) measured in the same
+run: the ratio is what we compare between machines.
+
+    python bench/run.py                      # SQLite in bench/out/, 10,000 users
+    python bench/run.py --users 20000 --duration 15
+    UPREST_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/run.py
+
+Scenarios are added by later features in SCENARIOS (a name, a path, and whether it needs a login).
+Results are printed as a Markdown table to paste into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BENCH_PASSWORD = "bench-password-2026"
+
+# name, path, login needed
+SCENARIOS: list[tuple[str, str, bool]] = [
+    ("trivial: /healthz", "/healthz", False),
+    ("login page", "/login", False),
+    ("home page, logged in", "/", True),
+]
+
+
+def extra_scenarios() -> list[tuple[str, str, bool]]:
+    """Scenarios of later features: bench/scenarios_*.py each define SCENARIOS and optionally seed(app)."""
+    found = []
+    for path in sorted((ROOT / "bench").glob("scenarios_*.py")):
+        namespace: dict = {}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - our own files
+        found.extend(namespace.get("SCENARIOS", []))
+    return found
+
+
+def seed(database_url: str, users: int) -> None:
+    """Municipalities, `users` learners spread over them with a shared hash, and one bench login."""
+    os.environ["UPREST_DATABASE_URL"] = database_url
+    sys.path.insert(0, str(ROOT))
+    from flask_migrate import upgrade
+
+    from uprest import create_app
+    from uprest.accounts.models import Municipality, User
+    from uprest.accounts.services import ensure_municipalities
+    from uprest.extensions import db
+    from uprest.security import hash_password
+
+    app = create_app({"DATABASE_URL": database_url})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        ensure_municipalities()
+        db.session.commit()
+        have = db.session.scalar(db.select(db.func.count(User.id)))
+        if have < users:
+            munis = list(db.session.scalars(db.select(Municipality.id)))
+            shared_hash = hash_password(BENCH_PASSWORD)
+            rows = [
+                {"email": f"bench{i}@bench.example", "name": f"Bench Learner {i}", "password_hash": shared_hash,
+                 "locale": ["en", "sv", "it", "fi", "hr"][i % 5], "role": "learner",
+                 "municipality_id": munis[i % len(munis)], "job_role": "staff",
+                 "shares_with_organisation": False, "is_active_account": True, "session_version": 1}
+                for i in range(have, users)
+            ]
+            for start in range(0, len(rows), 2000):
+                db.session.execute(db.insert(User), rows[start:start + 2000])
+            db.session.commit()
+        for path in sorted((ROOT / "bench").glob("scenarios_*.py")):
+            namespace: dict = {}
+            exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+            if "seed" in namespace:
+                namespace["seed"](app, db)
+        print(f"seeded: {db.session.scalar(db.select(db.func.count(User.id)))} users")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(base: str, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
+
+
+def login_cookie(base: str) -> str:
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"email": "bench0@bench.example", "password": BENCH_PASSWORD,
+                                   "csrf_token": token}).encode()
+    opener.open(base + "/login", data=data).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def run_wrk(url: str, duration: int, connections: int, cookie: str | None) -> dict:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+           "-s", str(ROOT / "bench" / "report.lua"), url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--only", default=None, help="run only scenarios whose name contains this text")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    OUT.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("UPREST_BENCH_DATABASE_URL") or f"sqlite:///{OUT / 'bench.sqlite'}"
+    seed(database_url, args.users)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "UPREST_DATABASE_URL": database_url,
+           "UPREST_RATELIMIT_LOGIN_PER_ADDRESS": "100000 per minute",
+           "UPREST_RATELIMIT_LOGIN_PER_ACCOUNT": "100000 per minute"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env, start_new_session=True)
+    try:
+        wait_ready(base)
+        cookie = login_cookie(base)
+        scenarios = SCENARIOS + extra_scenarios()
+        if args.only:
+            scenarios = [s for s in scenarios if args.only in s[0] or s[0].startswith("trivial")]
+        results = []
+        for name, path, needs_login in scenarios:
+            run_wrk(base + path, 2, args.connections, cookie if needs_login else None)  # warm-up
+            r = run_wrk(base + path, args.duration, args.connections, cookie if needs_login else None)
+            results.append((name, path, r))
+            print(f"{name:<40} {r['rps']:>8.1f} req/s  p50 {r['p50_ms']:>7.2f} ms  p95 {r['p95_ms']:>7.2f} ms"
+                  f"  errors {r['errors']} non-2xx {r['non2xx']}", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+    trivial = results[0][2]
+    print("\n| scenario | path | req/s | p50 ms | p95 ms | req/s vs trivial | non-2xx |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, path, r in results:
+        ratio = r["rps"] / trivial["rps"] if trivial["rps"] else 0
+        print(f"| {name} | `{path}` | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {ratio:.2f} |"
+              f" {r['non2xx']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The account journeys in a real browser, with an accessibility audit of every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_register_login_switch_language_logout(page, axe_check, db):
+    """A visitor registers, logs in, switches to Swedish, sees Swedish, and logs out."""
+    page.goto("/")
+    axe_check(page)
+    page.get_by_role("link", name="Register").first.click()
+    axe_check(page)
+    page.get_by_label("Full name").fill("Sara Sjöberg")
+    page.get_by_label("E-mail address").fill("sara@example.org")
+    page.get_by_label("Password", exact=True).fill("ett långt lösenord")
+    page.get_by_label("Repeat the password").fill("ett långt lösenord")
+    page.get_by_label("Preferred language").select_option("en")
+    page.get_by_label("Municipality").select_option(label="Vänersborg")
+    page.get_by_label(re.compile("I have read the privacy notice")).check()
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_role("heading", name="Welcome, Sara Sjöberg").is_visible()
+    axe_check(page)
+
+    # log out and in again through the login form
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("link", name="Log in").first.click()
+    axe_check(page)
+    page.get_by_label("E-mail address").fill("sara@example.org")
+    page.get_by_label("Password").fill("ett långt lösenord")
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    assert page.get_by_role("heading", name="Welcome, Sara Sjöberg").is_visible()
+
+    # switch to Swedish with the switcher (works without JavaScript: a form with a button)
+    page.get_by_label("Language").select_option("sv")
+    page.get_by_role("button", name="Change").click()
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert page.get_by_role("heading", name="Välkommen, Sara Sjöberg").is_visible()
+    assert page.get_by_role("button", name="Logga ut").is_visible()
+    axe_check(page)
+
+    page.get_by_role("button", name="Logga ut").click()
+    assert page.get_by_role("link", name="Logga in").first.is_visible()
+    assert page.console_errors == []
+
+
+def test_password_reset_through_outbox(page, axe_check, create_user, db):
+    """A forgotten password is reset with the link from the outbox, which then stops working."""
+    from uprest.accounts.models import OutboxMessage
+
+    user = create_user(email="olli@example.org", name="Olli Outbox")
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    axe_check(page)
+    page.get_by_label("E-mail address").fill("olli@example.org")
+    page.get_by_role("button", name="Send the link").click()
+    assert page.get_by_text("If an account exists for that address").is_visible()
+
+    db.session.remove()
+    mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == user.email)).one()
+    link = re.search(r"http://\S+/password/reset/\S+", mail.body_text).group(0)
+    page.goto(link)
+    axe_check(page)
+    page.get_by_label("New password", exact=True).fill("a brand new password")
+    page.get_by_label("Repeat the new password").fill("a brand new password")
+    page.get_by_role("button", name="Save the new password").click()
+    assert page.get_by_text("Your password has been changed").is_visible()
+
+    page.get_by_label("E-mail address").fill("olli@example.org")
+    page.get_by_label("Password").fill("a brand new password")
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    assert page.get_by_role("heading", name="Welcome, Olli Outbox").is_visible()
+
+    page.goto(link)
+    assert page.get_by_role("heading", name="This link is not valid").is_visible()

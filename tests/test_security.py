@@ -1,0 +1,216 @@
+"""Security: headers, CSRF, safe redirects, rate limits, secret keys, cookies, role checks, no 500s."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import PASSWORD, csrf_token, login
+from uprest.security import is_safe_next
+
+
+def test_security_headers_on_every_response(client):
+    """Every response carries a CSP without inline script, frame-ancestors 'none', nosniff and a referrer policy."""
+    for path in ["/", "/login", "/healthz", "/does-not-exist", "/static/css/site.css"]:
+        resp = client.get(path)
+        csp = resp.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_script_in_pages(client, login_as):
+    """Pages contain no inline <script> and no inline event handlers (the CSP would block them)."""
+    import re
+
+    login_as(role="admin")
+    for path in ["/", "/account", "/admin/users", "/admin/outbox", "/business"]:
+        html = client.get(path).get_data(as_text=True)
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag, (path, tag)
+        assert not re.search(r"\son[a-z]+\s*=", html), path
+        assert "style=" not in html, path
+
+
+def test_secure_cookie_over_https(client):
+    """Over HTTPS the session cookie is Secure, HttpOnly and SameSite=Lax; HSTS is sent."""
+    resp = client.get("/login", base_url="https://localhost")
+    cookie = resp.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" in resp.headers
+    plain = client.get("/login")
+    assert "Secure" not in plain.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize("path", ["/register", "/login", "/password/forgot", "/language", "/logout",
+                                  "/account", "/account/password", "/business", "/business/invitations",
+                                  "/business/leave", "/account/sharing"])
+def test_csrf_required_on_every_post(client, login_as, path):
+    """A POST without a valid CSRF token is refused with 400 (and nothing happens)."""
+    login_as()
+    resp = client.post(path, data={"email": "a@b.org", "password": "whatever", "csrf_token": "forged"})
+    assert resp.status_code == 400
+
+
+def test_csrf_token_does_not_expire(app):
+    """The CSRF token has no time limit, so a long form is still accepted."""
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example/", "http:/evil.example",
+    "/%2F%2Fevil.example", "%2F%2Fevil.example", "/%5Cevil.example", "/%252F%252Fevil.example",
+    "javascript:alert(1)", "/\tevil", " //evil.example", "///evil.example", "",
+])
+def test_unsafe_next_refused(target):
+    """External, protocol-relative, backslash and encoded redirect targets are refused."""
+    assert not is_safe_next(target)
+
+
+@pytest.mark.parametrize("target", ["/", "/account", "/courses?q=a%20b", "/join/abc"])
+def test_safe_next_allowed(target):
+    """Local paths are allowed as redirect targets."""
+    assert is_safe_next(target)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_safe_next_never_leaves_the_site(target):
+    """Whatever the input, an accepted target is a path on this host."""
+    from urllib.parse import urljoin, urlsplit
+
+    if is_safe_next(target):
+        joined = urlsplit(urljoin("https://uprest.example/page", target))
+        assert joined.netloc == "uprest.example"
+
+
+def test_login_redirects_only_to_local_next(client, create_user):
+    """After login, a local `next` is followed and an external one is ignored."""
+    user = create_user()
+    token = csrf_token(client, "/login?next=//evil.example")
+    resp = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token,
+                                        "next": "//evil.example"})
+    assert resp.headers["Location"] == "/"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    token = csrf_token(client, "/login")
+    resp = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token,
+                                        "next": "/account"})
+    assert resp.headers["Location"] == "/account"
+
+
+def test_login_rate_limited_per_account(app, create_user):
+    """Repeated wrong passwords for one account are stopped with 429, even from different addresses."""
+    user = create_user()
+    codes = []
+    for i in range(7):
+        c = app.test_client()
+        token = csrf_token(c, "/login")
+        resp = c.post("/login", data={"email": user.email, "password": "wrong password", "csrf_token": token},
+                      environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
+        codes.append(resp.status_code)
+    assert codes[:5] == [200] * 5
+    assert codes[-1] == 429
+    assert "Too many attempts" in resp.get_data(as_text=True)
+
+
+def test_login_rate_limited_per_address(app):
+    """Many attempts from one address against different accounts are stopped with 429."""
+    c = app.test_client()
+    codes = []
+    for i in range(22):
+        token = csrf_token(c, "/login")
+        codes.append(c.post("/login", data={"email": f"x{i}@example.org", "password": "wrong password",
+                                             "csrf_token": token}).status_code)
+    assert 429 in codes and codes[0] == 200
+
+
+def test_production_refuses_weak_secret(tmp_path, monkeypatch):
+    """In production a missing, known-default or short secret key stops start-up."""
+    from uprest import create_app
+
+    base = {"ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    for secret in [None, "dev", "change-me", "short-key"]:
+        with pytest.raises(RuntimeError):
+            create_app({**base, "SECRET_KEY": secret})
+    create_app({**base, "SECRET_KEY": "k" * 40})
+
+
+def test_secret_generated_once_into_instance(tmp_path, monkeypatch):
+    """Without a configured key, one is generated into instance/secret_key and reused."""
+    from uprest.config import _instance_secret
+
+    first = _instance_secret(tmp_path)
+    assert len(first) >= 40
+    assert _instance_secret(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    """UPREST_* environment variables override the defaults."""
+    from uprest import create_app
+
+    monkeypatch.setenv("UPREST_PASSWORD_RESET_HOURS", "3")
+    monkeypatch.setenv("UPREST_MAIL_FROM", "x@example.org")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "k" * 40})
+    assert app.config["PASSWORD_RESET_HOURS"] == 3
+    assert app.config["MAIL_FROM"] == "x@example.org"
+
+
+def test_healthz_reports_database(client):
+    """/healthz answers JSON with the database status."""
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json["status"] == "ok" and resp.json["database"] == "ok"
+
+
+def test_healthz_database_down(tmp_path):
+    """When the database cannot be reached /healthz answers 503 with the status."""
+    from uprest import create_app
+
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                      "SECRET_KEY": "k" * 40,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}}})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.json == {"status": "error", "database": "unavailable"}
+
+
+NASTY = ["", "'", "\"><script>alert(1)</script>", "%00", "\x00", "../../etc/passwd", "9" * 40, "-1",
+         "😀", "a" * 5000, "1e309", "null"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_no_500_from_form_input(client, login_as, value):
+    """Hostile values in any field of the account forms give 200/302/400, never 500."""
+    login_as(role="admin")
+    for path, fields in [
+        ("/account", ["name", "locale", "municipality_id"]),
+        ("/account/password", ["current", "password", "confirm"]),
+        ("/business", ["name", "subsector", "size", "municipality_id"]),
+        ("/admin/municipalities", ["code", "name", "country"]),
+        ("/password/forgot", ["email"]),
+        ("/language", ["lang", "next"]),
+    ]:
+        token = csrf_token(client, "/account")
+        data = {f: value for f in fields}
+        data["csrf_token"] = token
+        resp = client.post(path, data=data)
+        assert resp.status_code < 500, (path, value)
+
+
+@pytest.mark.parametrize("path", ["/admin/users/abc", "/admin/users/99999999999999999999", "/join/%00",
+                                  "/password/reset/%ff", "/admin/outbox/0", "/admin/users?page=-5",
+                                  "/admin/users?page=abc&q=%00", "/admin/users?page=99999999999999999999", "/admin/outbox?page=999999999999", "/admin/municipalities/999"])
+def test_no_500_from_urls(client, login_as, path):
+    """Odd URLs give 4xx or 200, never 500."""
+    login_as(role="admin")
+    assert client.get(path).status_code < 500
+
+
+def test_404_page_is_translated(client):
+    """Error pages follow the visitor's language."""
+    resp = client.get("/nope", headers={"Accept-Language": "sv"})
+    assert resp.status_code == 404
+    assert 'lang="sv"' in resp.get_data(as_text=True)

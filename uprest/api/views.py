@@ -1,0 +1,46 @@
+"""The JSON API blueprint. Each resource module adds its routes to `bp` and its paths to OPENAPI."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Blueprint, jsonify
+
+from uprest.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # read-only JSON; no cookie-authenticated state changes are offered here
+
+OPENAPI: dict = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "UPREST API",
+        "version": "1.0.0",
+        "description": "Competence frameworks, course modules and the learner's own data. Public "
+        "resources need no authentication; /me resources use the logged-in session.",
+        "license": {"name": "CC BY 4.0 (data)", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    },
+    "servers": [{"url": "/api/v1"}],
+    "paths": {},
+    "components": {"schemas": {}},
+}
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+@bp.after_request
+def _api_headers(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# Resource modules register their routes on import (each owned by its feature).
+for _name in ("frameworks", "modules", "me"):
+    try:
+        import_module(f"uprest.api.{_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"uprest.api.{_name}":
+            raise

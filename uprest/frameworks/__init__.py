@@ -1,0 +1,1 @@
+"""Competence frameworks (DigComp 2.2, GreenComp, our tourism framework), scales, items and target profiles."""
