@@ -214,3 +214,42 @@ def test_404_page_is_translated(client):
     resp = client.get("/nope", headers={"Accept-Language": "sv"})
     assert resp.status_code == 404
     assert 'lang="sv"' in resp.get_data(as_text=True)
+
+
+REDIS_SCRIPT = r"""
+import re, sys, uuid
+from uprest import create_app
+from uprest.extensions import db
+import uprest.models  # noqa: F401
+
+config = {"DATABASE_URL": "sqlite:///" + sys.argv[1], "SECRET_KEY": "k" * 40,
+          "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379", "RATELIMIT_KEY_PREFIX": "uprest-test-" + uuid.uuid4().hex,
+          "RATELIMIT_LOGIN_PER_ADDRESS": "3 per minute"}
+apps = [create_app(config), create_app(config)]  # two app servers sharing one Redis
+with apps[0].app_context():
+    db.create_all()
+codes = []
+for i in range(4):
+    c = apps[i % 2].test_client()
+    html = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    codes.append(c.post("/login", data={"email": f"r{i}@example.org", "password": "wrong password",
+                                        "csrf_token": token}).status_code)
+print(codes)
+"""
+
+
+def test_rate_limits_shared_through_redis(tmp_path):
+    """With UPREST_RATELIMIT_STORAGE_URI=redis://..., two app servers share one login limit."""
+    import socket
+    import subprocess
+    import sys
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    # A separate process: the limiter is one object per process and must not leak into other tests.
+    out = subprocess.run([sys.executable, "-c", REDIS_SCRIPT, str(tmp_path / "r.sqlite")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[200, 200, 200, 429]"

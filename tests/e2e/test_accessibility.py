@@ -1,0 +1,105 @@
+"""axe-core audit of every page a role can reach, and the layout at 320 px wide."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import audit
+
+pytestmark = pytest.mark.e2e
+
+SKIP = re.compile(r"\.(pdf|json|csv|png|jpe?g|svg|zip)$|/api/|/static/|/logout|/healthz|/password/reset/|/join/")
+MAX_PAGES = 40
+
+
+def _pattern(path: str) -> str:
+    """One audit per URL shape: /courses/abc/lessons/2 and /courses/xyz/lessons/3 look the same."""
+    path = re.sub(r"\d+", "N", path)
+    return re.sub(r"/[a-z0-9-]{12,}", "/S", path)
+
+
+def crawl(page, start="/"):
+    """Visits same-site pages breadth-first from `start`, audits each, returns the problems found."""
+    origin = urlsplit(page.url).netloc if page.url.startswith("http") else None
+    queue, seen, problems, visited = [start], set(), [], 0
+    while queue and visited < MAX_PAGES:
+        path = queue.pop(0)
+        if _pattern(path) in seen:
+            continue
+        seen.add(_pattern(path))
+        resp = page.goto(path)
+        visited += 1
+        assert resp is not None and resp.status < 500, (path, resp and resp.status)
+        problems += audit(page)
+        origin = origin or urlsplit(page.url).netloc
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            href = urldefrag(href)[0]
+            parts = urlsplit(href)
+            if parts.netloc != origin or SKIP.search(parts.path):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if _pattern(target) not in seen:
+                queue.append(target)
+    return problems, visited
+
+
+def _login(page, email):
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+
+
+def test_anonymous_pages_accessible(page):
+    """Every page an anonymous visitor reaches has no serious or critical axe violation."""
+    problems, visited = crawl(page)
+    assert visited >= 5
+    assert problems == []
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer", "staff", "admin"])
+def test_role_pages_accessible(page, create_user, role):
+    """Every page a logged-in role reaches has no serious or critical axe violation."""
+    user = create_user(role=role, municipality_code="cervia")
+    _login(page, user.email)
+    problems, visited = crawl(page)
+    assert visited >= 3
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register"])
+def test_no_horizontal_scroll_at_320px(page, path):
+    """At 320 CSS px wide the pages reflow without horizontal scrolling (WCAG 1.4.10)."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(path)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+
+
+def test_keyboard_skip_link_and_focus(page):
+    """The first Tab reaches the skip link, which is visible when focused and moves to the main content."""
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert "skip-link" in focused
+    box = page.locator(".skip-link").bounding_box()
+    assert box and box["x"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_works_without_javascript(browser, live_server, create_user):
+    """With JavaScript disabled a user can still log in and switch language."""
+    user = create_user()
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    _login(page, user.email)
+    assert page.get_by_role("heading", name=re.compile("Welcome")).is_visible()
+    page.get_by_label("Language").select_option("it")
+    page.get_by_role("button", name="Change").click()
+    assert page.locator("html").get_attribute("lang") == "it"
+    context.close()
