@@ -106,13 +106,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
-    for name in ("frameworks", "assessments", "catalog", "api"):
-        try:
-            module = __import__(f"uprest.{name}.views", fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"uprest.{name}.views":
-                raise
-            continue
+    from uprest.features import FEATURES, feature_modules
+
+    others = [f for f in FEATURES if f != "accounts"] + ["api"]
+    for module in feature_modules("views", others):
         app.register_blueprint(module.bp)
 
 

@@ -35,13 +35,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(mail_cli)
-    for name in ("frameworks", "catalog", "assessments"):
-        try:
-            module = __import__(f"uprest.{name}.cli", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"uprest.{name}.cli":
-                raise
-            continue
+    from uprest.features import feature_modules
+
+    for module in feature_modules("cli"):
         module.register(app)
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from flask import Blueprint, jsonify
 
 from uprest.extensions import csrf
+from uprest.features import optional_module
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only JSON; no cookie-authenticated state changes are offered here
@@ -39,8 +38,4 @@ def _api_headers(response):
 
 # Resource modules register their routes on import (each owned by its feature).
 for _name in ("frameworks", "modules", "me"):
-    try:
-        import_module(f"uprest.api.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"uprest.api.{_name}":
-            raise
+    optional_module(f"uprest.api.{_name}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from uprest.accounts.models import Role, User
+from uprest.features import feature_modules
 
 
 @dataclass
@@ -38,13 +38,7 @@ def dashboard_for(user: User) -> Dashboard:
             dash.cards.append(Card(_l("Your business"),
                                    _l("Register your tourism business to invite your staff and compare skills."),
                                    url_for("accounts.business"), _l("Register a business")))
-    for feature in ("assessments", "catalog", "learning", "frameworks"):
-        try:
-            module = import_module(f"uprest.{feature}.services")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"uprest.{feature}.services":
-                raise
-            continue
+    for module in feature_modules("services", ("assessments", "catalog", "learning", "frameworks")):
         provider = getattr(module, "dashboard_cards", None)
         if provider is not None:
             dash.cards.extend(provider(user))

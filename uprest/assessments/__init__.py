@@ -1,0 +1,1 @@
+"""Skills-gap assessment: runs, responses, scoring and results."""
