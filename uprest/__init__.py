@@ -55,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     from sqlalchemy import event
 
     from uprest import security
-    from uprest.i18n import select_locale
+    from uprest.i18n import install_form_translations, select_locale
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -83,6 +83,7 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     csrf.init_app(app)
+    install_form_translations()
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
