@@ -348,3 +348,39 @@ def test_sharing_choice(client, login_as, db):
     client.post("/account/sharing", data={"share": "y", "csrf_token": csrf_token(client, "/account")})
     db.session.refresh(user)
     assert user.shares_with_organisation is False  # no business: nothing to share with
+
+
+def test_export_my_data(client, login_as):
+    """A user downloads their own data as JSON."""
+    user = login_as(name="Exporter")
+    resp = client.get("/account/export.json")
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    assert resp.json["profile"]["email"] == user.email
+
+
+def test_delete_account(app, client, login_as, db):
+    """Deleting an account needs the password, anonymises the person, ends sessions and frees the address."""
+    user = login_as(email="gone@example.org")
+    path = "/account/delete"
+    resp = client.post(path, data={"password": "wrong password", "confirm": "y", "csrf_token": csrf_token(client, path)})
+    assert "Your current password is not correct." in resp.get_data(as_text=True)
+    resp = client.post(path, data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, path)})
+    assert resp.status_code == 302
+    db.session.refresh(user)
+    assert user.email != "gone@example.org" and not user.is_active_account and "gone" not in user.name
+    assert client.get("/account").status_code == 302
+    assert register(app.test_client(), email="gone@example.org").status_code == 302
+
+
+def test_owner_with_members_cannot_delete(client, login_as, create_user, db, municipality):
+    """An owner whose business still has members must remove them first."""
+    owner = login_as()
+    _create_business(client, municipality)
+    db.session.refresh(owner)
+    member = create_user(email="m@example.org")
+    member.organisation_id = owner.organisation_id
+    db.session.commit()
+    path = "/account/delete"
+    resp = client.post(path, data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, path)})
+    assert "still has members" in resp.get_data(as_text=True)

@@ -18,6 +18,7 @@ PAGES = {
     "/password/forgot": ROLES,
     "/account": ROLES[1:],
     "/account/password": ROLES[1:],
+    "/account/delete": ROLES[1:],
     "/business": ROLES[1:],
     "/admin/users": ["admin"],
     "/admin/municipalities": ["admin"],

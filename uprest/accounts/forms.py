@@ -207,3 +207,15 @@ class SharingForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button that needs a CSRF token."""
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(message=_l("Please enter your password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("I understand that my account and my results are deleted and cannot be restored."),
+        validators=[DataRequired(message=_l("Please confirm that you want to delete your account."))],
+    )

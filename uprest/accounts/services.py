@@ -325,3 +325,65 @@ def user_search(q: str | None = None, role: str | None = None):
     if role:
         stmt = stmt.where(User.role == role)
     return stmt
+
+
+# --- the user's own data (GDPR access and erasure) ------------------------------
+
+def export_user_data(user: User) -> dict:
+    """Everything we hold about the user, as plain data; features add their part via `export_user_data`."""
+    from uprest.features import feature_modules
+
+    data = {
+        "profile": {
+            "name": user.name,
+            "email": user.email,
+            "locale": user.locale,
+            "role": user.role,
+            "municipality": user.municipality.name if user.municipality else None,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+            "privacy_accepted_at": user.privacy_accepted_at.isoformat() if user.privacy_accepted_at else None,
+        },
+        "business": None,
+    }
+    if user.organisation:
+        data["business"] = {
+            "name": user.organisation.name,
+            "role": "owner" if user.is_owner else "staff",
+            "shares_results_with_owner": user.shares_with_organisation,
+        }
+    for module in feature_modules("services", ("assessments", "catalog", "learning", "certificates")):
+        provider = getattr(module, "export_user_data", None)
+        if provider is not None:
+            data.update(provider(user))
+    return data
+
+
+def delete_account(user: User, password: str) -> None:
+    """Erase the person: personal data of features is deleted by their `erase_user_data`, the account row is
+    anonymised (kept only so that anonymous totals and foreign keys stay valid) and every session ends."""
+    from uprest.features import feature_modules
+
+    if not verify_password(user.password_hash, password):
+        raise AccountError(_l("Your current password is not correct."))
+    org = user.organisation
+    if org is not None and org.owner_id == user.id:
+        others = db.session.scalar(
+            db.select(func.count(User.id)).where(User.organisation_id == org.id, User.id != user.id)
+        )
+        if others:
+            raise AccountError(_l("Your business still has members. Remove them before deleting your account."))
+        org.owner_id = None
+    for module in feature_modules("services", ("assessments", "catalog", "learning", "certificates")):
+        eraser = getattr(module, "erase_user_data", None)
+        if eraser is not None:
+            eraser(user)
+    db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    user.name = _l("Deleted user").__str__()
+    user.email = f"deleted-{user.id}@invalid.uprest"
+    user.password_hash = hash_password(new_token()[0])
+    user.is_active_account = False
+    user.organisation_id = None
+    user.shares_with_organisation = False
+    db.session.flush()
+    end_sessions(user)

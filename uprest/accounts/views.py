@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,6 +12,7 @@ from uprest.accounts import services
 from uprest.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     InvitationForm,
     LoginForm,
@@ -127,6 +130,35 @@ def change_password():
             flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/export.json")
+@login_required
+def export_data():
+    data = services.export_user_data(current_user)
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = "attachment; filename=uprest-my-data.json"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user._get_current_object(), form.password.data)
+        except services.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account has been deleted."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/delete.html", form=form)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
