@@ -1,0 +1,102 @@
+"""Assessment forms. The questionnaire form is built from the page's items by a function."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Optional
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3
+    SelectChoice = None
+
+from uprest.accounts.forms import subsector_choices
+from uprest.assessments.services import Page
+from uprest.i18n import pick
+
+ITEM_PREFIX = "item_"
+
+# The Europass-style self-rating scale, the same for every statement.
+SCALE = [
+    (1, _l("I don't know how")),
+    (2, _l("I can do it with help")),
+    (3, _l("I can do it on my own")),
+    (4, _l("I can do it confidently")),
+    (5, _l("I can do it and guide others")),
+]
+
+ACTIONS = ("next", "prev", "leave")
+
+
+def role_choices():
+    return [("owner", _l("Owner or manager")), ("staff", _l("Staff"))]
+
+
+def template_labels() -> dict:
+    """Template helpers that turn stored codes into translated labels (pages and PDFs)."""
+    subsectors, roles = dict(subsector_choices()), dict(role_choices())
+    return {
+        "subsector_label": lambda value: subsectors.get(value, value),
+        "job_role_label": lambda value: roles.get(value, value),
+    }
+
+
+class StartForm(FlaskForm):
+    subsector = SelectField(_l("Your sub-sector"),
+                            validators=[InputRequired(message=_l("Please choose your sub-sector."))])
+    job_role = RadioField(_l("Your role"), validators=[InputRequired(message=_l("Please choose your role."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subsector.choices = subsector_choices()
+        self.job_role.choices = role_choices()
+
+
+class SubmitForm(FlaskForm):
+    """The final submit button (a CSRF token only)."""
+
+
+def _choices(pairs):
+    """(value, label) pairs as WTForms wants them (SelectChoice since 3.3, tuples before)."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def field_name(item_id: int) -> str:
+    return f"{ITEM_PREFIX}{item_id}"
+
+
+def page_form(page: Page, *, formdata=None, answers: dict[int, int] | None = None) -> FlaskForm:
+    """A form with one radio group per item of the page: the 1–5 scale for statements, the choices
+    (by index) for knowledge questions. Every answer is optional on a page; submit checks completeness."""
+
+    class PageForm(FlaskForm):
+        action = StringField(validators=[AnyOf(ACTIONS)], default="next")
+
+    for pc in page.competences:
+        for item in pc.statements:
+            setattr(PageForm, field_name(item.id), RadioField(
+                pick(item.text), choices=_choices(SCALE), coerce=int, validators=[Optional()]))
+        for item in pc.knowledge:
+            choices = [(i, pick(c.get("text"))) for i, c in enumerate(item.choices)]
+            setattr(PageForm, field_name(item.id), RadioField(
+                pick(item.text), choices=_choices(choices), coerce=int, validators=[Optional()]))
+    form = PageForm(formdata=formdata) if formdata is not None else PageForm()
+    if formdata is None and answers:
+        for item in page.items:
+            if item.id in answers:
+                form[field_name(item.id)].data = answers[item.id]
+    return form
+
+
+def posted_answers(form: FlaskForm, page: Page) -> dict[int, int]:
+    return {item.id: form[field_name(item.id)].data for item in page.items
+            if form[field_name(item.id)].data is not None}
+
+
+def unknown_item_fields(formdata, form: FlaskForm) -> list[str]:
+    """Posted item fields that are not on this page (tampered or stale posts)."""
+    return [k for k in formdata if k.startswith(ITEM_PREFIX) and k not in form]

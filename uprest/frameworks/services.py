@@ -1,0 +1,297 @@
+"""Framework and target-profile rules. They flush, never commit: the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from uprest.accounts.models import Role, User
+from uprest.extensions import db
+from uprest.frameworks import loader
+from uprest.frameworks.models import (
+    Area,
+    Competence,
+    Framework,
+    Item,
+    ProficiencyLevel,
+    TargetProfile,
+)
+
+SUBSECTORS = loader.SUBSECTORS
+JOB_ROLES = loader.JOB_ROLES
+
+
+class ProfileError(Exception):
+    """A target-profile rule was broken; the message is translated and safe to show."""
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    competence_key: str
+    min_level: int
+    max_level: int | None
+    importance: int
+
+
+# --- frameworks ----------------------------------------------------------------------
+
+
+def current_frameworks_stmt():
+    return db.select(Framework).where(Framework.is_current.is_(True)).order_by(Framework.code)
+
+
+def current_frameworks() -> list[Framework]:
+    return list(
+        db.session.scalars(
+            current_frameworks_stmt().options(
+                selectinload(Framework.levels), selectinload(Framework.bands)
+            )
+        )
+    )
+
+
+def current_framework(code: str) -> Framework | None:
+    if not loader.CODE_RE.match(code or ""):  # also keeps NUL bytes and junk away from the database
+        return None
+    return db.session.scalar(
+        db.select(Framework)
+        .where(Framework.code == code, Framework.is_current.is_(True))
+        .order_by(Framework.revision.desc())
+        .limit(1)
+    )
+
+
+def framework_detail(code: str) -> Framework | None:
+    """The current framework with everything its public page shows, loaded in a few queries."""
+    if not loader.CODE_RE.match(code or ""):
+        return None
+    return db.session.scalar(
+        db.select(Framework)
+        .where(Framework.code == code, Framework.is_current.is_(True))
+        .options(
+            selectinload(Framework.levels),
+            selectinload(Framework.bands),
+            selectinload(Framework.areas)
+            .selectinload(Area.competences)
+            .selectinload(Competence.items),
+        )
+        .order_by(Framework.revision.desc())
+        .limit(1)
+    )
+
+
+def framework_counts(framework_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per framework id: the number of areas, competences, statements and knowledge questions."""
+    counts = {
+        fid: {"areas": 0, "competences": 0, "statements": 0, "knowledge": 0}
+        for fid in framework_ids
+    }
+    if not framework_ids:
+        return counts
+    for fid, n in db.session.execute(
+        db.select(Area.framework_id, db.func.count(Area.id))
+        .where(Area.framework_id.in_(framework_ids))
+        .group_by(Area.framework_id)
+    ):
+        counts[fid]["areas"] = n
+    for fid, n in db.session.execute(
+        db.select(Competence.framework_id, db.func.count(Competence.id))
+        .where(Competence.framework_id.in_(framework_ids))
+        .group_by(Competence.framework_id)
+    ):
+        counts[fid]["competences"] = n
+    for fid, kind, n in db.session.execute(
+        db.select(Competence.framework_id, Item.kind, db.func.count(Item.id))
+        .join(Item, Item.competence_id == Competence.id)
+        .where(Competence.framework_id.in_(framework_ids))
+        .group_by(Competence.framework_id, Item.kind)
+    ):
+        if kind in ("statement", "knowledge"):
+            counts[fid]["statements" if kind == "statement" else "knowledge"] = n
+    return counts
+
+
+def competence_by_key(key: str) -> Competence | None:
+    """The competence with this stable key ("digcomp:1.1") in its current framework revision."""
+    if not loader.KEY_RE.match(key or ""):
+        return None
+    return db.session.scalar(
+        db.select(Competence)
+        .join(Framework, Competence.framework_id == Framework.id)
+        .where(Competence.key == key, Framework.is_current.is_(True))
+        .order_by(Framework.revision.desc())
+        .limit(1)
+    )
+
+
+def competences_by_key(keys) -> dict[str, Competence]:
+    keys = [k for k in set(keys) if isinstance(k, str) and loader.KEY_RE.match(k)]
+    if not keys:
+        return {}
+    rows = db.session.scalars(
+        db.select(Competence)
+        .join(Framework, Competence.framework_id == Framework.id)
+        .where(Competence.key.in_(keys), Framework.is_current.is_(True))
+    )
+    return {c.key: c for c in rows}
+
+
+def current_competences() -> list[Competence]:
+    """Every competence of the current frameworks, in framework and framework order."""
+    return list(
+        db.session.scalars(
+            db.select(Competence)
+            .join(Framework, Competence.framework_id == Framework.id)
+            .where(Framework.is_current.is_(True))
+            .options(selectinload(Competence.framework))
+            .order_by(Framework.code, Competence.position)
+        )
+    )
+
+
+def competence_scales() -> dict[str, int]:
+    """Competence key -> the top level of its framework's scale (current revisions)."""
+    return loader.current_scales()
+
+
+def framework_languages(framework: Framework) -> list[str]:
+    """The languages in which every text of the framework's public page is available."""
+    texts: list[dict] = [
+        framework.name,
+        *(lvl.name for lvl in framework.levels),
+        *(b.name for b in framework.bands),
+    ]
+    texts += [lvl.description for lvl in framework.levels if lvl.description]
+    for area in framework.areas:
+        texts.append(area.name)
+        for comp in area.competences:
+            texts.append(comp.name)
+            if comp.description:
+                texts.append(comp.description)
+            texts.extend(comp.level_descriptors.values())
+    langs = set(texts[0]) if texts else set()
+    for t in texts[1:]:
+        langs &= set(t)
+    return [code for code in loader.LANGS if code in langs]
+
+
+# --- target profiles --------------------------------------------------------------------
+
+
+def profile_for(subsector: str, job_role: str, create: bool = False) -> TargetProfile | None:
+    """The target profile of a sub-sector and job role; with create=True it is made when missing."""
+    stmt = db.select(TargetProfile).where(
+        TargetProfile.subsector == subsector, TargetProfile.job_role == job_role
+    )
+    profile = db.session.scalar(stmt)
+    if profile is None and create:
+        if subsector not in SUBSECTORS or job_role not in JOB_ROLES:
+            raise ValueError(f"unknown profile {subsector}/{job_role}")
+        try:
+            with db.session.begin_nested():
+                profile = TargetProfile(subsector=subsector, job_role=job_role)
+                db.session.add(profile)
+        except IntegrityError:  # created by a concurrent request: use that one
+            profile = db.session.scalar(stmt)
+    return profile
+
+
+def profiles_overview() -> dict[tuple[str, str], tuple[TargetProfile | None, int]]:
+    """(subsector, job_role) -> (profile or None, number of targets), for every combination."""
+    profiles = {
+        (p.subsector, p.job_role): p
+        for p in db.session.scalars(
+            db.select(TargetProfile).options(selectinload(TargetProfile.targets))
+        )
+    }
+    return {
+        (s, r): (profiles.get((s, r)), len(profiles[(s, r)].targets) if (s, r) in profiles else 0)
+        for s in SUBSECTORS
+        for r in JOB_ROLES
+    }
+
+
+def update_profile_targets(
+    profile: TargetProfile, rows: list[TargetRow], actor: User | None
+) -> bool:
+    """Make the profile's targets exactly `rows`. Checks every row again (the form is a courtesy).
+
+    Returns whether anything changed. Raises ProfileError and changes nothing when a row
+    breaks a rule or a concurrent save got in first.
+    """
+    scales = competence_scales()
+    seen: set[str] = set()
+    for row in rows:
+        if row.competence_key not in scales:
+            raise ProfileError(_l("Unknown competence: %(key)s.", key=row.competence_key))
+        if row.competence_key in seen:
+            raise ProfileError(_l("%(key)s is listed twice.", key=row.competence_key))
+        seen.add(row.competence_key)
+        if loader.target_problems(
+            row.min_level, row.max_level, row.importance, scales[row.competence_key]
+        ):
+            raise ProfileError(
+                _l("The levels or the importance of %(key)s are not valid.", key=row.competence_key)
+            )
+    data = [
+        {
+            "competence_key": r.competence_key,
+            "min_level": r.min_level,
+            "max_level": r.max_level,
+            "importance": r.importance,
+        }
+        for r in rows
+    ]
+    try:
+        with db.session.begin_nested():
+            status = loader.store_profile_rows(
+                profile.subsector,
+                profile.job_role,
+                data,
+                actor_id=actor.id if actor else None,
+                profile=profile,
+            )
+    except IntegrityError:
+        db.session.expire(profile)
+        raise ProfileError(
+            _l(
+                "Someone else saved this profile at the same moment. "
+                "Please check the targets and save again."
+            )
+        ) from None
+    return status != "unchanged"
+
+
+def scale_levels(framework_ids) -> dict[int, list[ProficiencyLevel]]:
+    ids = list(set(framework_ids))
+    out: dict[int, list[ProficiencyLevel]] = {fid: [] for fid in ids}
+    if ids:
+        for lvl in db.session.scalars(
+            db.select(ProficiencyLevel)
+            .where(ProficiencyLevel.framework_id.in_(ids))
+            .order_by(ProficiencyLevel.level)
+        ):
+            out[lvl.framework_id].append(lvl)
+    return out
+
+
+# --- home page ------------------------------------------------------------------------------
+
+
+def dashboard_cards(user: User) -> list:
+    from uprest.main.services import Card
+
+    if user.role not in (Role.TRAINER, Role.ADMIN):
+        return []
+    return [
+        Card(
+            _l("Target profiles"),
+            _l("Set the competence levels each tourism sub-sector and job role needs."),
+            url_for("frameworks.profiles"),
+            _l("Open target profiles"),
+        )
+    ]

@@ -1,0 +1,96 @@
+"""The one way to make a PDF: render a template, let WeasyPrint lay it out, get bytes back.
+
+* Layout lives in CSS ``@page`` rules (static/css/pdf.css, linked by
+  templates/pdf/base.html).
+* WeasyPrint may only read files from our own ``static/`` folder (and
+  ``data:`` URLs): no network access, no other local files, whatever a
+  template or a piece of content refers to.
+* Rendering happens inside ``force_locale(locale)`` so that gettext, dates
+  and numbers, and pick() on content, all use the reader's language.
+
+Templates refer to static files with ``pdf_static('css/pdf.css')`` (a
+``file:`` URL inside the static folder).
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+log = logging.getLogger(__name__)
+
+
+def static_root() -> Path:
+    return Path(current_app.static_folder).resolve()
+
+
+def static_file_for(url: str, root: Path) -> Path | None:
+    """The file inside `root` that a ``file:`` URL points at, or None when it is anything else."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    try:
+        path = Path(unquote(parts.path)).resolve()
+    except (OSError, ValueError):
+        return None
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def _read(url: str, root: Path) -> tuple[bytes, str]:
+    if url.startswith("data:"):
+        raise _DataURL
+    path = static_file_for(url, root)
+    if path is None:
+        log.warning("PDF rendering refused to fetch %s", url[:200])
+        raise ValueError(f"not a static file: {url[:200]}")
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return path.read_bytes(), mime
+
+
+class _DataURL(Exception):
+    pass
+
+
+def make_url_fetcher(root: Path):
+    """A WeasyPrint URL fetcher that serves only files under `root` and ``data:`` URLs."""
+    try:  # WeasyPrint >= 66: a URLFetcher object returning URLFetcherResponse
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except ImportError:  # older WeasyPrint: a function returning a dict
+        from weasyprint import default_url_fetcher
+
+        def fetch(url, *args, **kwargs):
+            try:
+                body, mime = _read(url, root)
+            except _DataURL:
+                return default_url_fetcher(url, *args, **kwargs)
+            return {"string": body, "mime_type": mime, "redirected_url": url}
+
+        return fetch
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            try:
+                body, mime = _read(url, root)
+            except _DataURL:
+                return super().fetch(url, headers)
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    return StaticOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
+
+
+def render_pdf(template: str, *, locale: str, **context) -> bytes:
+    """Render `template` in `locale` and return the PDF bytes."""
+    from weasyprint import HTML
+
+    root = static_root()
+    with force_locale(locale):
+        html = render_template(template, pdf_static=lambda name: (root / name).as_uri(), **context)
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=make_url_fetcher(root))
+        return document.write_pdf()
