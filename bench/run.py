@@ -43,12 +43,14 @@ SCENARIOS: list[tuple[str, str, bool]] = [
 
 
 def extra_scenarios() -> list[tuple[str, str, bool]]:
-    """Scenarios of later features: bench/scenarios_*.py each define SCENARIOS and optionally seed(app)."""
+    """Scenarios of later features: bench/scenarios_*.py each define SCENARIOS and optionally
+    seed(app, db) -> dict; the dict's values fill {placeholders} in the scenario paths."""
+    state = json.loads((OUT / "state.json").read_text()) if (OUT / "state.json").exists() else {}
     found = []
     for path in sorted((ROOT / "bench").glob("scenarios_*.py")):
         namespace: dict = {}
         exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - our own files
-        found.extend(namespace.get("SCENARIOS", []))
+        found.extend((name, url.format(**state), login) for name, url, login in namespace.get("SCENARIOS", []))
     return found
 
 
@@ -83,11 +85,13 @@ def seed(database_url: str, users: int) -> None:
             for start in range(0, len(rows), 2000):
                 db.session.execute(db.insert(User), rows[start:start + 2000])
             db.session.commit()
+        state = {}
         for path in sorted((ROOT / "bench").glob("scenarios_*.py")):
             namespace: dict = {}
             exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
             if "seed" in namespace:
-                namespace["seed"](app, db)
+                state.update(namespace["seed"](app, db) or {})
+        (OUT / "state.json").write_text(json.dumps(state))
         print(f"seeded: {db.session.scalar(db.select(db.func.count(User.id)))} users")
 
 

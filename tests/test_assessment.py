@@ -518,3 +518,21 @@ def test_run_competences_point_at_items(app, frameworks, db):
     """Fixture sanity: the factory builds 17 items across 8 competences in two current frameworks."""
     assert count(db, Item) == 17
     assert count(db, Framework, Framework.is_current.is_(True)) == 2
+
+
+def test_export_and_delete_account_cover_assessments(client, login_as, frameworks, db):
+    """The data download contains the learner's assessments; deleting the account erases them."""
+    from tests.conftest import PASSWORD
+    from uprest.assessments.models import AssessmentResponse, AssessmentRun, CompetenceRecord
+
+    user = login_as()
+    run = complete(client, db, user)
+    data = client.get("/account/export.json").json
+    assert data["assessments"][0]["run_id"] == run.id
+    assert data["competence_records"]
+    path = "/account/delete"
+    resp = client.post(path, data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, path)})
+    assert resp.status_code == 302
+    assert count(db, AssessmentRun) == 0
+    assert count(db, AssessmentResponse) == 0
+    assert count(db, CompetenceRecord) == 0

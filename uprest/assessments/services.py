@@ -383,18 +383,27 @@ def previous_run(run: AssessmentRun) -> AssessmentRun | None:
     )
 
 
+IMPORTANCE_TEXT = {1: _l("useful for your role"), 2: _l("important for your role"),
+                   3: _l("essential for your role")}
+IMPORTANCE_LABEL = {1: _l("Useful"), 2: _l("Important"), 3: _l("Essential")}
+STATUS_LABEL = {scoring.BELOW: _l("Below the target range"), scoring.WITHIN: _l("Within the target range"),
+                scoring.ABOVE: _l("Above the target range")}
+KNOWLEDGE_LABEL = {scoring.CONFIRMED: _l("Confirmed by the knowledge check"),
+                   scoring.TEMPERED: _l("Lowered by one level by the knowledge check")}
+
+
+# Labels are looked up lazily: only the one shown is translated (a result page shows dozens).
 def importance_text(importance: int) -> str:
-    return {1: _("useful for your role"), 2: _("important for your role"),
-            3: _("essential for your role")}.get(importance, _("important for your role"))
+    return str(IMPORTANCE_TEXT.get(importance, IMPORTANCE_TEXT[2]))
 
 
 def importance_label(importance: int) -> str:
-    return {1: _("Useful"), 2: _("Important"), 3: _("Essential")}.get(importance, _("Important"))
+    return str(IMPORTANCE_LABEL.get(importance, IMPORTANCE_LABEL[2]))
 
 
 def status_label(status: str) -> str:
-    return {scoring.BELOW: _("Below the target range"), scoring.WITHIN: _("Within the target range"),
-            scoring.ABOVE: _("Above the target range")}.get(status, status)
+    label = STATUS_LABEL.get(status)
+    return str(label) if label is not None else status
 
 
 def target_text(target_min: int, target_max: int | None) -> str:
@@ -462,9 +471,7 @@ class ResultRow:
 
 
 def knowledge_label(outcome: str | None) -> str:
-    labels = {scoring.CONFIRMED: _("Confirmed by the knowledge check"),
-              scoring.TEMPERED: _("Lowered by one level by the knowledge check")}
-    return labels.get(outcome or "", _("Self-rating only"))
+    return str(KNOWLEDGE_LABEL.get(outcome or "", _l("Self-rating only")))
 
 
 def result_summary(run: AssessmentRun, *, chart_id: str = "gap-chart") -> dict:
@@ -620,3 +627,37 @@ def dashboard_cards(user: User) -> list:
                           _l("The combined profile of the members who share their results with you."),
                           url_for("assessments.business"), _l("See the business profile")))
     return cards
+
+
+# --- the learner's own data (used by the account export and deletion) -----------
+
+def export_user_data(user: User) -> dict:
+    """The learner's assessments and competence records, as plain data."""
+    runs = db.session.scalars(
+        db.select(AssessmentRun).where(AssessmentRun.user_id == user.id).order_by(AssessmentRun.id)
+    ).all()
+    records = db.session.scalars(
+        db.select(CompetenceRecord).where(CompetenceRecord.user_id == user.id).order_by(CompetenceRecord.id)
+    ).all()
+    return {
+        "assessments": [
+            {**gap_profile_data(run)} if run.submitted_at else
+            {"run_id": run.id, "started_at": run.started_at.isoformat(), "submitted_at": None}
+            for run in runs
+        ],
+        "competence_records": [
+            {"competence": r.competence.key, "level": r.level, "source": r.source,
+             "recorded_at": r.recorded_at.isoformat()}
+            for r in records
+        ],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """Delete the learner's runs (with answers and results) and competence records."""
+    db.session.execute(db.delete(CompetenceRecord).where(CompetenceRecord.user_id == user.id))
+    run_ids = db.select(AssessmentRun.id).where(AssessmentRun.user_id == user.id)
+    for model in (AssessmentResponse, AssessmentResult, RunCompetence):
+        db.session.execute(db.delete(model).where(model.run_id.in_(run_ids)))
+    db.session.execute(db.delete(AssessmentRun).where(AssessmentRun.user_id == user.id))
+    db.session.flush()
