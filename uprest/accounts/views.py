@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from uprest.accounts import services
@@ -168,9 +169,11 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         db.session.commit()
-        flash(_("If an account exists for that address, we have sent it a link to reset the password. "
-                "The link works once and expires in %(hours)d hour(s).",
-                hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        flash(ngettext("If an account exists for that address, we have sent it a link to reset the password. "
+                       "The link works once and expires in %(num)d hour.",
+                       "If an account exists for that address, we have sent it a link to reset the password. "
+                       "The link works once and expires in %(num)d hours.",
+                       current_app.config["PASSWORD_RESET_HOURS"]), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
