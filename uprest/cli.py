@@ -58,9 +58,35 @@ def seed_demo():
         services.create_organisation(owner, name="Bagno Sole Cervia", subsector="accommodation", size="micro",
                                      municipality_id=munis["cervia"].id)
     db.session.commit()
+    _seed_demo_assessment(services.user_by_email("learner@demo.uprest.eu"))
     click.echo("Demo data ready. Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for email, _name, role, muni, _locale in DEMO_ACCOUNTS:
         click.echo(f"  {role:<8} {email:<28} ({muni})")
+
+
+def _seed_demo_assessment(user) -> None:
+    """A submitted assessment for the demo learner, so that the result page has something to show."""
+    from uprest.features import optional_module
+
+    services = optional_module("uprest.assessments.services")
+    if services is None or services.latest_submitted_run(user) is not None or services.open_run(user):
+        return
+    try:
+        run, _created = services.start_run(user, subsector="accommodation", job_role="staff")
+    except services.AssessmentError:  # frameworks or profiles not loaded
+        db.session.rollback()
+        return
+    pages = services.run_pages(run)
+    answers = {}
+    for number, page in enumerate(pages):
+        for item in page.items:
+            if item.kind == "knowledge":
+                answers[item.id] = next(i for i, c in enumerate(item.choices) if c.get("correct"))
+            else:
+                answers[item.id] = 1 + (item.id + number) % 3
+    services.save_answers(run, answers, go_to_page=len(pages))
+    services.submit_run(run)
+    db.session.commit()
 
 
 @users_cli.command("create")
