@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +24,7 @@ def test_register_login_switch_language_logout(page, axe_check, db):
     page.get_by_label("Municipality").select_option(label="Vänersborg")
     page.get_by_label(re.compile("I have read the privacy notice")).check()
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_role("heading", name="Welcome, Sara Sjöberg").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Sara Sjöberg")).to_be_visible()
     axe_check(page)
 
     # log out and in again through the login form
@@ -33,18 +34,18 @@ def test_register_login_switch_language_logout(page, axe_check, db):
     page.get_by_label("E-mail address").fill("sara@example.org")
     page.get_by_label("Password").fill("ett långt lösenord")
     page.get_by_role("main").get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name="Welcome, Sara Sjöberg").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Sara Sjöberg")).to_be_visible()
 
     # switch to Swedish with the switcher (works without JavaScript: a form with a button)
     page.get_by_label("Language").select_option("sv")
     page.get_by_role("button", name="Change").click()
     assert page.locator("html").get_attribute("lang") == "sv"
-    assert page.get_by_role("heading", name="Välkommen, Sara Sjöberg").is_visible()
-    assert page.get_by_role("button", name="Logga ut").is_visible()
+    expect(page.get_by_role("heading", name="Välkommen, Sara Sjöberg")).to_be_visible()
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
     axe_check(page)
 
     page.get_by_role("button", name="Logga ut").click()
-    assert page.get_by_role("link", name="Logga in").first.is_visible()
+    expect(page.get_by_role("link", name="Logga in").first).to_be_visible()
     assert page.console_errors == []
 
 
@@ -58,22 +59,23 @@ def test_password_reset_through_outbox(page, axe_check, create_user, db):
     axe_check(page)
     page.get_by_label("E-mail address").fill("olli@example.org")
     page.get_by_role("button", name="Send the link").click()
-    assert page.get_by_text("If an account exists for that address").is_visible()
+    expect(page.get_by_text("If an account exists for that address")).to_be_visible()
 
+    email = user.email
     db.session.remove()
-    mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == user.email)).one()
+    mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == email)).one()
     link = re.search(r"http://\S+/password/reset/\S+", mail.body_text).group(0)
     page.goto(link)
     axe_check(page)
     page.get_by_label("New password", exact=True).fill("a brand new password")
     page.get_by_label("Repeat the new password").fill("a brand new password")
     page.get_by_role("button", name="Save the new password").click()
-    assert page.get_by_text("Your password has been changed").is_visible()
+    expect(page.get_by_text("Your password has been changed")).to_be_visible()
 
     page.get_by_label("E-mail address").fill("olli@example.org")
     page.get_by_label("Password").fill("a brand new password")
     page.get_by_role("main").get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name="Welcome, Olli Outbox").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Olli Outbox")).to_be_visible()
 
     page.goto(link)
-    assert page.get_by_role("heading", name="This link is not valid").is_visible()
+    expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()

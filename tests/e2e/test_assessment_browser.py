@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -42,10 +43,10 @@ def test_complete_assessment_in_swedish(page, axe_check, create_user, real_frame
 
     page.goto("/assessment")
     assert page.locator("html").get_attribute("lang") == "sv"
-    assert page.get_by_role("heading", name=sv("Skills assessment"), exact=True).is_visible()
+    expect(page.get_by_role("heading", name=sv("Skills assessment"), exact=True)).to_be_visible()
     axe_check(page)
     page.locator("#subsector").select_option("accommodation")
-    page.locator("#job_role").select_option("owner")
+    page.locator("input[name=job_role][value=owner]").check()
     page.get_by_role("button", name=sv("Start"), exact=True).click()
 
     pages_seen = 0
@@ -69,17 +70,17 @@ def test_complete_assessment_in_swedish(page, axe_check, create_user, real_frame
     assert pages_seen >= 3
 
     # review page: everything answered, submit
-    assert page.get_by_role("heading", name=sv("Review and submit")).is_visible()
+    expect(page.get_by_role("heading", name=sv("Review and submit"))).to_be_visible()
     axe_check(page)
     page.get_by_role("button", name=sv("Submit"), exact=True).click()
 
     assert "/result" in page.url
     axe_check(page)
     chart = page.locator("svg[role=img]").first
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     assert chart.locator("title").count() == 1
     assert page.locator("main table").count() >= 1
-    assert page.get_by_role("link", name=sv("Download PDF")).is_visible()
+    expect(page.get_by_role("link", name=sv("Download PDF"))).to_be_visible()
     pdf = page.request.get(page.get_by_role("link", name=sv("Download PDF")).get_attribute("href"))
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
     assert page.console_errors == []

@@ -92,10 +92,12 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    lang = current_user.locale
     services.end_sessions(current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
+    session["lang"] = lang  # the visitor keeps reading in the language they chose
     flash(_("You have been logged out."), "success")
     return redirect(url_for("main.home"))
 
