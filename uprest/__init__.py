@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.session_interface = security.SessionInterface()
+    app.before_request(security.reject_nul_bytes)
     app.after_request(security.set_security_headers)
 
     from uprest.accounts.services import load_user_from_session_id

@@ -133,6 +133,19 @@ def roles_required(*roles: str):
     return decorator
 
 
+# --- request input ---------------------------------------------------------------
+
+def reject_nul_bytes():
+    """NUL characters are never valid input (PostgreSQL refuses them in text): answer 400 up front."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value
+        for source in (request.args, request.form)
+        for key, values in source.lists()
+        for value in values
+    ):
+        abort(400)
+
+
 # --- response headers and cookies -----------------------------------------------
 
 def set_security_headers(response):
