@@ -41,7 +41,10 @@ translations: $(MO_FILES)
 db: setup ## apply migrations
 	$(FLASK) db upgrade
 
-demo: db ## load frameworks, courses and demo accounts (idempotent)
+demo: db ## load frameworks, target profiles, course modules and demo accounts (idempotent)
+	$(FLASK) frameworks import courses/frameworks
+	$(FLASK) profiles import courses/profiles
+	$(FLASK) courses import courses/
 	$(FLASK) seed-demo
 
 extract: setup ## extract messages and update the catalogues

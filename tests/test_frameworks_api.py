@@ -73,7 +73,7 @@ def test_correct_answers_are_not_exposed(client, frameworks):
         )
 
 
-@pytest.mark.parametrize("code", ["nope", "DIGCOMP", "digcomp%00", "digcomp%0A", "x" * 300])
+@pytest.mark.parametrize("code", ["nope", "DIGCOMP", "digcomp%0A", "x" * 300])
 def test_unknown_framework_is_404_json(client, frameworks, code):
     """An unknown code gives a JSON 404."""
     resp = client.get(f"/api/v1/frameworks/{code}")

@@ -1,0 +1,1 @@
+"""Course modules: the public catalogue, trainer authoring, the courses/ importer and exporter."""

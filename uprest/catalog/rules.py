@@ -1,0 +1,186 @@
+"""Pure content rules of course modules: no Flask, no database session.
+
+They take model objects (or anything with the same attributes) and plain values,
+so the importer, the authoring services and the tests share one definition.
+"""
+
+from __future__ import annotations
+
+import re
+
+from uprest.config import LANGUAGES
+
+LANGS: tuple[str, ...] = tuple(LANGUAGES)
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_CHOICES = 8
+MODULE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}\Z")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")
+QUESTION_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}\Z")
+IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}\Z")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
+IMAGE_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+WORKLOAD_RANGES = {  # ?workload= value -> (more than, at most) hours
+    "short": (0, 4),
+    "medium": (4, 10),
+    "long": (10, None),
+}
+
+
+# --- images -------------------------------------------------------------------------
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The MIME type of a PNG, JPEG, GIF or WebP judged by its bytes; None otherwise (SVG too)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 24 and data[12:16] == b"IHDR":
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff") and len(data) > 4:
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) > 10:
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) > 16:
+        return "image/webp"
+    return None
+
+
+def image_problem(data: bytes) -> str | None:
+    """'empty', 'too_large' or 'not_image' (by content, whatever the name says); None if fine."""
+    if not data:
+        return "empty"
+    if len(data) > MAX_IMAGE_BYTES:
+        return "too_large"
+    if sniff_image(data) is None:
+        return "not_image"
+    return None
+
+
+def safe_image_name(filename: str, mime: str) -> str:
+    """A file name usable in Markdown, from an upload's name and its real type."""
+    base = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    base = re.sub(r"\.[A-Za-z0-9]+$", "", base)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", base).strip("-._")
+    stem = re.sub(r"-+", "-", stem)[:100] or "image"
+    return f"{stem}.{IMAGE_EXTENSIONS[mime]}"
+
+
+# --- quiz ---------------------------------------------------------------------------
+
+
+def choice_problems(kind: str, correct: list[bool]) -> list[str]:
+    """Problems of a question's choices as codes.
+
+    kind: unknown kind; few: fewer than 2 choices; many: more than MAX_CHOICES;
+    truefalse_two: a true/false question needs exactly two; one_correct: single and
+    true/false need exactly one correct choice; some_correct: multiple needs at least one.
+    """
+    problems = []
+    if kind not in ("single", "multiple", "truefalse"):
+        return ["kind"]
+    n = len(correct)
+    if kind == "truefalse" and n != 2:
+        problems.append("truefalse_two")
+    elif n < 2:
+        problems.append("few")
+    elif n > MAX_CHOICES:
+        problems.append("many")
+    right = sum(1 for c in correct if c)
+    if kind in ("single", "truefalse") and right != 1:
+        problems.append("one_correct")
+    if kind == "multiple" and right < 1:
+        problems.append("some_correct")
+    return problems
+
+
+# --- translation status -----------------------------------------------------------------
+
+
+def _lesson_has(lesson, lang: str) -> bool:
+    t = lesson.text_in(lang)
+    return bool(t and t.title.strip() and t.body_md.strip())
+
+
+def _question_has(question, lang: str) -> bool:
+    t = question.text_in(lang)
+    return bool(
+        t
+        and t.text.strip()
+        and len(t.choices) == len(question.correct)
+        and all(c.strip() for c in t.choices)
+    )
+
+
+def translation_status(version) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per language: (done, total) of title, summary, quality assurance, outcomes, lessons, quiz."""
+    status = {}
+    for lang in LANGS:
+        row = {
+            "title": (int(bool((version.title or {}).get(lang))), 1),
+            "summary": (int(bool((version.summary or {}).get(lang))), 1),
+            "quality_assurance": (
+                int(bool((version.quality_assurance or {}).get(lang))),
+                int(bool(version.quality_assurance)),
+            ),
+            "outcomes": (
+                sum(1 for o in version.outcomes if (o.text or {}).get(lang)),
+                len(version.outcomes),
+            ),
+            "lessons": (
+                sum(1 for le in version.lessons if _lesson_has(le, lang)),
+                len(version.lessons),
+            ),
+            "quiz": (
+                sum(1 for q in version.questions if _question_has(q, lang)),
+                len(version.questions),
+            ),
+        }
+        status[lang] = row
+    return status
+
+
+def is_complete(row: dict[str, tuple[int, int]]) -> bool:
+    return all(done == total for done, total in row.values())
+
+
+def version_languages(version) -> list[str]:
+    """The languages in which every text of the version is available (English first)."""
+    status = translation_status(version)
+    return [lang for lang in LANGS if is_complete(status[lang])]
+
+
+def search_text(code: str, version) -> str:
+    """What the catalogue's text search looks in, lower-cased (every language)."""
+    parts = [code, version.provider or ""]
+    parts += list((version.title or {}).values()) + list((version.summary or {}).values())
+    for outcome in version.outcomes:
+        parts.append(outcome.competence_key)
+        parts += list((outcome.text or {}).values())
+    for lesson in version.lessons:
+        parts += [t.title for t in lesson.texts]
+    return "\n".join(p for p in parts if p).lower()
+
+
+def publish_problems(version) -> list[str]:
+    """Why a version cannot be published, as codes (empty: it can).
+
+    no_lessons, no_questions (the assessment includes a quiz), question:<key> (its choices
+    break a rule), en:<part> (an English text is missing: English is the fallback).
+    """
+    problems = []
+    if not version.lessons:
+        problems.append("no_lessons")
+    if version.has_quiz and not version.questions:
+        problems.append("no_questions")
+    for q in version.questions:
+        if choice_problems(q.kind, list(q.correct)):
+            problems.append(f"question:{q.key}")
+    en = translation_status(version)["en"]
+    for part, (done, total) in en.items():
+        if part == "quality_assurance":
+            continue
+        if done < total:
+            problems.append(f"en:{part}")
+    return problems

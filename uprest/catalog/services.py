@@ -1,0 +1,780 @@
+"""Course module rules: who may edit, drafts and publishing, the catalogue queries.
+
+They flush, never commit: the view or the CLI commits. Every change to a module goes
+to its draft version; a published version never changes (see ``uprest.catalog.models``
+for the versioning and enrolment rules).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from uprest.accounts.models import Role, User
+from uprest.catalog import rules
+from uprest.catalog.models import (
+    Lesson,
+    LessonText,
+    Module,
+    ModuleEditor,
+    ModuleFile,
+    ModuleOutcome,
+    ModuleVersion,
+    Question,
+    QuestionText,
+    VersionFile,
+)
+from uprest.extensions import db, utcnow
+from uprest.frameworks.models import Area, Competence, Framework
+
+LANGS = rules.LANGS
+
+
+class CatalogError(Exception):
+    """A rule was broken; the message is translated and safe to show."""
+
+
+CONCURRENT = _l(
+    "Someone else changed this module at the same moment. Please check it and try again."
+)
+
+
+# --- access --------------------------------------------------------------------------
+
+
+def can_edit(user: User, module: Module) -> bool:
+    """Admins edit every module; trainers the ones they own or that are shared with them."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    if user.role != Role.TRAINER:
+        return False
+    return module.owner_id == user.id or any(e.user_id == user.id for e in module.editors)
+
+
+def authoring_stmt(user: User):
+    stmt = db.select(Module).order_by(Module.code)
+    if not user.is_admin:
+        shared = db.select(ModuleEditor.module_id).where(ModuleEditor.user_id == user.id)
+        stmt = stmt.where((Module.owner_id == user.id) | Module.id.in_(shared))
+    return stmt
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def module_by_code(code: str) -> Module | None:
+    if not rules.MODULE_CODE_RE.match(code or ""):
+        return None
+    return db.session.scalar(db.select(Module).where(Module.code == code))
+
+
+def public_module(code: str) -> Module | None:
+    """A module learners may see: published (or archived, for those who took it)."""
+    module = module_by_code(code)
+    if module is None or module.status == "draft" or module.published_version_id is None:
+        return None
+    return module
+
+
+def published_version(module: Module, number: int | None = None) -> ModuleVersion | None:
+    """The current published version, or a given earlier published one (learners keep theirs)."""
+    if number is None:
+        return module.published_version
+    return db.session.scalar(
+        db.select(ModuleVersion).where(
+            ModuleVersion.module_id == module.id,
+            ModuleVersion.version == number,
+            ModuleVersion.published_at.is_not(None),
+        )
+    )
+
+
+def draft_of(module: Module) -> ModuleVersion | None:
+    return db.session.scalar(
+        db.select(ModuleVersion).where(
+            ModuleVersion.module_id == module.id, ModuleVersion.published_at.is_(None)
+        )
+    )
+
+
+def working_version(module: Module) -> ModuleVersion:
+    """What the authoring pages show: the draft when there is one, else the published version."""
+    return draft_of(module) or module.published_version or module.versions[-1]
+
+
+def lesson_at(version: ModuleVersion, position: int) -> Lesson | None:
+    return next((le for le in version.lessons if le.position == position), None)
+
+
+def question_by_key(version: ModuleVersion, key: str) -> Question | None:
+    return next((q for q in version.questions if q.key == key), None)
+
+
+def file_for_name(version: ModuleVersion, name: str) -> VersionFile | None:
+    return next((f for f in version.files if f.name == name), None)
+
+
+def servable_file(module: Module, sha256: str, user: User) -> ModuleFile | None:
+    """An image of the module that a published version uses (or any of it, for its editors)."""
+    if not rules.SHA256_RE.match(sha256 or ""):
+        return None
+    file = db.session.scalar(
+        db.select(ModuleFile).where(ModuleFile.module_id == module.id, ModuleFile.sha256 == sha256)
+    )
+    if file is None:
+        return None
+    if can_edit(user, module):
+        return file
+    if module.status == "draft":
+        return None
+    used = db.session.scalar(
+        db.select(VersionFile.id)
+        .join(ModuleVersion, VersionFile.version_id == ModuleVersion.id)
+        .where(VersionFile.file_id == file.id, ModuleVersion.published_at.is_not(None))
+        .limit(1)
+    )
+    return file if used else None
+
+
+def image_resolver(module: Module, version: ModuleVersion):
+    """For markdown.render: an image name of the version -> its served URL."""
+    by_name = {vf.name: vf.file.sha256 for vf in version.files}
+
+    def resolve(name: str) -> str | None:
+        sha = by_name.get(name)
+        return url_for("catalog.file", code=module.code, sha256=sha) if sha else None
+
+    return resolve
+
+
+# --- derived fields ---------------------------------------------------------------------
+
+
+def refresh(version: ModuleVersion) -> None:
+    """Recompute what is derived from the content: the complete languages and the search text."""
+    db.session.flush()
+    db.session.refresh(version, ["outcomes", "lessons", "questions"])
+    version.languages = rules.version_languages(version)
+    version.search_text = rules.search_text(version.module.code, version)
+    db.session.flush()
+
+
+def store_file(module: Module, data: bytes) -> ModuleFile:
+    """The module's file with these bytes, stored once (checked by content)."""
+    problem = rules.image_problem(data)
+    if problem:
+        raise CatalogError(IMAGE_MESSAGES[problem])
+    sha = hashlib.sha256(data).hexdigest()
+    existing = db.session.scalar(
+        db.select(ModuleFile).where(ModuleFile.module_id == module.id, ModuleFile.sha256 == sha)
+    )
+    if existing is not None:
+        return existing
+    file = ModuleFile(
+        module=module, sha256=sha, mime=rules.sniff_image(data), size=len(data), data=data
+    )
+    db.session.add(file)
+    db.session.flush()
+    return file
+
+
+IMAGE_MESSAGES = {
+    "empty": _l("The file is empty."),
+    "too_large": _l(
+        "The image is larger than %(mb)d MB.", mb=rules.MAX_IMAGE_BYTES // (1024 * 1024)
+    ),
+    "not_image": _l("This is not a PNG, JPEG, GIF or WebP image. (SVG images are not accepted.)"),
+}
+
+
+# --- drafts and publishing -----------------------------------------------------------------
+
+
+def create_module(user: User, code: str, title_en: str) -> Module:
+    """A new module owned by the trainer, with an empty draft version 1."""
+    if module_by_code(code) is not None:
+        raise CatalogError(_l("A module with the code %(code)s already exists.", code=code))
+    try:
+        with db.session.begin_nested():
+            module = Module(code=code, status="draft", owner_id=user.id)
+            db.session.add(module)
+            db.session.flush()
+            version = ModuleVersion(
+                module=module,
+                version=1,
+                title={"en": title_en},
+                summary={},
+                quality_assurance={},
+                provider="",
+                created_by_id=user.id,
+            )
+            db.session.add(version)
+            db.session.flush()
+            refresh(version)
+    except IntegrityError:
+        raise CatalogError(
+            _l("A module with the code %(code)s already exists.", code=code)
+        ) from None
+    return module
+
+
+def copy_version(src: ModuleVersion, number: int, user: User | None) -> ModuleVersion:
+    v = ModuleVersion(
+        module=src.module,
+        version=number,
+        title=dict(src.title),
+        summary=dict(src.summary or {}),
+        quality_assurance=dict(src.quality_assurance or {}),
+        provider=src.provider,
+        workload_hours=src.workload_hours,
+        ects=src.ects,
+        eqf_level=src.eqf_level,
+        participation=src.participation,
+        assessment_type=src.assessment_type,
+        prerequisites=list(src.prerequisites or []),
+        pass_mark=src.pass_mark,
+        max_attempts=src.max_attempts,
+        shuffle=src.shuffle,
+        created_by_id=user.id if user else None,
+        languages=list(src.languages or []),
+        search_text=src.search_text,
+    )
+    db.session.add(v)
+    v.outcomes = [
+        ModuleOutcome(
+            position=o.position,
+            competence_key=o.competence_key,
+            from_level=o.from_level,
+            to_level=o.to_level,
+            text=dict(o.text or {}),
+        )
+        for o in src.outcomes
+    ]
+    v.lessons = [
+        Lesson(
+            position=le.position,
+            slug=le.slug,
+            texts=[LessonText(lang=t.lang, title=t.title, body_md=t.body_md) for t in le.texts],
+        )
+        for le in src.lessons
+    ]
+    v.questions = [
+        Question(
+            position=q.position,
+            key=q.key,
+            kind=q.kind,
+            correct=list(q.correct),
+            texts=[
+                QuestionText(lang=t.lang, text=t.text, choices=list(t.choices), feedback=t.feedback)
+                for t in q.texts
+            ],
+        )
+        for q in src.questions
+    ]
+    v.files = [VersionFile(name=f.name, file_id=f.file_id) for f in src.files]
+    return v
+
+
+def editable_version(module: Module, user: User | None) -> ModuleVersion:
+    """The draft to change: the existing one, or a copy of the published version (kept as is)."""
+    draft = draft_of(module)
+    if draft is not None:
+        return draft
+    source = module.published_version or module.versions[-1]
+    number = max(v.version for v in module.versions) + 1
+    try:
+        with db.session.begin_nested():
+            draft = copy_version(source, number, user)
+            db.session.flush()
+    except IntegrityError:  # a concurrent request made the draft first: use that one
+        draft = draft_of(module)
+        if draft is None:
+            raise CatalogError(CONCURRENT) from None
+    return draft
+
+
+def discard_draft(module: Module) -> None:
+    draft = draft_of(module)
+    if draft is None:
+        raise CatalogError(_l("There is no draft to discard."))
+    if module.published_version_id is None:
+        raise CatalogError(_l("This module has never been published: its draft is all there is."))
+    db.session.delete(draft)
+    db.session.flush()
+    db.session.expire(module, ["versions"])
+
+
+def publish_messages(version: ModuleVersion) -> list[str]:
+    parts = {
+        "title": _l("the title"),
+        "summary": _l("the summary"),
+        "outcomes": _l("the learning outcomes"),
+        "lessons": _l("the lessons"),
+        "quiz": _l("the quiz questions"),
+    }
+    messages = []
+    for code in rules.publish_problems(version):
+        if code == "no_lessons":
+            messages.append(str(_l("Add at least one lesson.")))
+        elif code == "no_questions":
+            messages.append(str(_l("The assessment includes a quiz: add at least one question.")))
+        elif code.startswith("question:"):
+            messages.append(
+                str(_l("Question %(key)s: check which choices are correct.", key=code[9:]))
+            )
+        elif code.startswith("en:"):
+            messages.append(
+                str(
+                    _l(
+                        "English is the fallback: complete %(part)s in English.",
+                        part=parts.get(code[3:], code[3:]),
+                    )
+                )
+            )
+    return messages
+
+
+def publish(module: Module) -> ModuleVersion:
+    """Publish the draft as the immutable current version; CatalogError says why not."""
+    draft = draft_of(module)
+    if draft is None:
+        raise CatalogError(_l("There is no draft to publish."))
+    refresh(draft)
+    problems = publish_messages(draft)
+    if problems:
+        raise CatalogError(" ".join(problems))
+    updated = db.session.execute(
+        db.update(ModuleVersion)
+        .where(ModuleVersion.id == draft.id, ModuleVersion.published_at.is_(None))
+        .values(published_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount != 1:
+        raise CatalogError(CONCURRENT)
+    db.session.refresh(draft)
+    module.published_version = draft
+    if module.status == "draft":
+        module.status = "published"
+    module.updated_at = utcnow()
+    db.session.flush()
+    return draft
+
+
+def archive(module: Module) -> None:
+    if module.status != "published":
+        raise CatalogError(_l("Only a published module can be archived."))
+    module.status = "archived"
+    db.session.flush()
+
+
+def restore(module: Module) -> None:
+    if module.status != "archived":
+        raise CatalogError(_l("The module is not archived."))
+    module.status = "published"
+    db.session.flush()
+
+
+# --- editing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    competence_key: str
+    from_level: int
+    to_level: int
+    text: str  # in the edited language; '' keeps nothing
+
+
+def update_metadata(
+    module: Module, user: User, lang: str, data: dict, outcomes: list[OutcomeRow]
+) -> None:
+    """Apply the metadata form (texts in `lang`; the rest is the same in every language)."""
+    v = editable_version(module, user)
+    for field in ("title", "summary", "quality_assurance"):
+        texts = dict(getattr(v, field) or {})
+        value = (data.get(field) or "").strip()
+        if value:
+            texts[lang] = value
+        else:
+            texts.pop(lang, None)
+        setattr(v, field, texts)
+    for field in (
+        "provider",
+        "workload_hours",
+        "ects",
+        "eqf_level",
+        "participation",
+        "assessment_type",
+        "prerequisites",
+        "pass_mark",
+        "max_attempts",
+        "shuffle",
+    ):
+        if field in data:
+            setattr(v, field, data[field])
+    v.prerequisites = [c for c in v.prerequisites if c != module.code]
+    old = {o.position: o for o in v.outcomes}
+    v.outcomes.clear()
+    db.session.flush()
+    for i, row in enumerate(outcomes, 1):
+        previous = next((o for o in old.values() if o.competence_key == row.competence_key), None)
+        texts = dict(previous.text) if previous is not None else {}
+        if row.text.strip():
+            texts[lang] = row.text.strip()
+        else:
+            texts.pop(lang, None)
+        v.outcomes.append(
+            ModuleOutcome(
+                position=i,
+                competence_key=row.competence_key,
+                from_level=row.from_level,
+                to_level=row.to_level,
+                text=texts,
+            )
+        )
+    module.updated_at = utcnow()
+    refresh(v)
+
+
+def save_lesson(
+    module: Module, user: User, position: int | None, lang: str, slug: str, title: str, body: str
+) -> Lesson:
+    """Add a lesson (position None) or change one's slug and its text in `lang`."""
+    v = editable_version(module, user)
+    if position is None:
+        lesson = Lesson(position=len(v.lessons) + 1, slug=slug)
+        v.lessons.append(lesson)
+    else:
+        lesson = lesson_at(v, position)
+        if lesson is None:
+            raise CatalogError(CONCURRENT)
+        lesson.slug = slug
+    if any(le.slug == slug and le is not lesson for le in v.lessons):
+        raise CatalogError(_l("Another lesson already uses the short name %(slug)s.", slug=slug))
+    text = lesson.text_in(lang)
+    if text is None:
+        lesson.texts.append(LessonText(lang=lang, title=title.strip(), body_md=_clean_md(body)))
+    else:
+        text.title, text.body_md = title.strip(), _clean_md(body)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise CatalogError(CONCURRENT) from None
+    module.updated_at = utcnow()
+    refresh(v)
+    return lesson
+
+
+def _clean_md(body: str) -> str:
+    return (body or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n").rstrip()
+
+
+def delete_lesson(module: Module, user: User, position: int) -> None:
+    v = editable_version(module, user)
+    lesson = lesson_at(v, position) or _raise(CONCURRENT)
+    v.lessons.remove(lesson)
+    db.session.flush()
+    _renumber(v.lessons)
+    refresh(v)
+
+
+def move_lesson(module: Module, user: User, position: int, step: int) -> None:
+    v = editable_version(module, user)
+    lesson = lesson_at(v, position) or _raise(CONCURRENT)
+    other = lesson_at(v, position + step)
+    if other is None:
+        return
+    lesson.position = -1  # out of the way of the unique (version, position) first
+    db.session.flush()
+    other.position = position
+    db.session.flush()
+    lesson.position = position + step
+    db.session.flush()
+    v.lessons.sort(key=lambda le: le.position)
+
+
+def _renumber(items) -> None:
+    items = sorted(items, key=lambda x: x.position)
+    for i, item in enumerate(items):  # first out of the way of the unique constraint, then in order
+        item.position = -(i + 1)
+    db.session.flush()
+    for i, item in enumerate(items, 1):
+        item.position = i
+    db.session.flush()
+
+
+def _raise(message):
+    raise CatalogError(message)
+
+
+def add_image(module: Module, user: User, filename: str, data: bytes) -> VersionFile:
+    """Store an uploaded image (checked by its content) under a safe name in the draft."""
+    problem = rules.image_problem(data)
+    if problem:
+        raise CatalogError(IMAGE_MESSAGES[problem])
+    name = rules.safe_image_name(filename, rules.sniff_image(data))
+    v = editable_version(module, user)
+    file = store_file(module, data)
+    existing = file_for_name(v, name)
+    if existing is not None:
+        existing.file = file
+    else:
+        existing = VersionFile(name=name, file=file)
+        v.files.append(existing)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise CatalogError(CONCURRENT) from None
+    return existing
+
+
+def delete_image(module: Module, user: User, name: str) -> None:
+    v = editable_version(module, user)
+    vf = file_for_name(v, name) or _raise(_l("There is no image called %(name)s.", name=name))
+    v.files.remove(vf)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class QuestionData:
+    key: str
+    kind: str
+    text: str
+    choices: list[str]
+    correct: list[bool]  # ignored unless lang is English
+    feedback: str
+
+
+def save_question(
+    module: Module, user: User, old_key: str | None, lang: str, data: QuestionData
+) -> Question:
+    """Add or change a question. Kind and correct answers are set in English; translations: text."""
+    v = editable_version(module, user)
+    if old_key is None:
+        if lang != "en":
+            raise CatalogError(_l("Add new questions in English first."))
+        if question_by_key(v, data.key) is not None:
+            raise CatalogError(_l("Another question already uses the id %(key)s.", key=data.key))
+        q = Question(
+            position=len(v.questions) + 1, key=data.key, kind=data.kind, correct=list(data.correct)
+        )
+        v.questions.append(q)
+    else:
+        q = question_by_key(v, old_key) or _raise(CONCURRENT)
+        if lang == "en":
+            if data.key != q.key and question_by_key(v, data.key) is not None:
+                raise CatalogError(
+                    _l("Another question already uses the id %(key)s.", key=data.key)
+                )
+            q.key, q.kind, q.correct = data.key, data.kind, list(data.correct)
+            for t in q.texts:  # translations with another number of choices no longer fit
+                if t.lang != "en" and len(t.choices) != len(q.correct):
+                    t.choices = (list(t.choices) + [""] * len(q.correct))[: len(q.correct)]
+        elif len(data.choices) != len(q.correct):
+            raise CatalogError(_l("Translate every choice of the English question."))
+    problems = rules.choice_problems(q.kind, list(q.correct))
+    if problems:
+        raise CatalogError(CHOICE_MESSAGES[problems[0]])
+    text = q.text_in(lang)
+    if text is None:
+        q.texts.append(
+            QuestionText(
+                lang=lang, text=data.text, choices=list(data.choices), feedback=data.feedback
+            )
+        )
+    else:
+        text.text, text.choices, text.feedback = data.text, list(data.choices), data.feedback
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise CatalogError(CONCURRENT) from None
+    refresh(v)
+    return q
+
+
+CHOICE_MESSAGES = {
+    "kind": _l("Choose the kind of question."),
+    "few": _l("Give at least two choices."),
+    "many": _l("Give at most %(max)d choices.", max=rules.MAX_CHOICES),
+    "truefalse_two": _l("A true/false question has exactly two choices: true, then false."),
+    "one_correct": _l("Mark exactly one choice as correct."),
+    "some_correct": _l("Mark at least one choice as correct."),
+}
+
+
+def delete_question(module: Module, user: User, key: str) -> None:
+    v = editable_version(module, user)
+    q = question_by_key(v, key) or _raise(CONCURRENT)
+    v.questions.remove(q)
+    db.session.flush()
+    _renumber(v.questions)
+    refresh(v)
+
+
+def share(module: Module, email: str) -> User:
+    from uprest.accounts.services import user_by_email
+
+    user = user_by_email(email)
+    if user is None or user.role != Role.TRAINER or not user.is_active:
+        raise CatalogError(_l("There is no trainer with this e-mail address."))
+    if user.id == module.owner_id or any(e.user_id == user.id for e in module.editors):
+        raise CatalogError(_l("%(name)s can already edit this module.", name=user.name))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ModuleEditor(module_id=module.id, user_id=user.id))
+    except IntegrityError:
+        raise CatalogError(_l("%(name)s can already edit this module.", name=user.name)) from None
+    db.session.expire(module, ["editors"])
+    return user
+
+
+def unshare(module: Module, user_id: int) -> None:
+    editor = next((e for e in module.editors if e.user_id == user_id), None) or _raise(CONCURRENT)
+    db.session.delete(editor)
+    db.session.flush()
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    competence: str = ""  # "digcomp:1.1" or "area:digcomp:1"
+    lang: str = ""
+    eqf: int | None = None
+    workload: str = ""
+    participation: str = ""
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def competence_keys_for(value: str) -> list[str] | None:
+    """The competence keys a competence filter value means; None for an unknown value."""
+    if value.startswith("area:"):
+        _, fw_code, area_code = (value.split(":", 2) + ["", ""])[:3]
+        keys = list(
+            db.session.scalars(
+                db.select(Competence.key)
+                .join(Area, Competence.area_id == Area.id)
+                .join(Framework, Competence.framework_id == Framework.id)
+                .where(
+                    Framework.is_current.is_(True),
+                    Framework.code == fw_code,
+                    Area.code == area_code,
+                )
+            )
+        )
+        return keys or None
+    from uprest.frameworks.loader import KEY_RE
+
+    return [value] if KEY_RE.match(value) else None
+
+
+def catalogue_stmt(filters: Filters):
+    """Published modules matching the filters, for db.paginate."""
+    stmt = (
+        db.select(Module)
+        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
+        .where(Module.status == "published")
+        .options(selectinload(Module.published_version))
+        .order_by(Module.code)
+    )
+    if filters.q:
+        for word in filters.q.lower().split()[:8]:
+            stmt = stmt.where(
+                ModuleVersion.search_text.like(f"%{_like_escape(word)}%", escape="\\")
+            )
+    if filters.competence:
+        keys = competence_keys_for(filters.competence) or ["-"]
+        stmt = stmt.where(
+            db.select(ModuleOutcome.id)
+            .where(
+                ModuleOutcome.version_id == ModuleVersion.id, ModuleOutcome.competence_key.in_(keys)
+            )
+            .exists()
+        )
+    if filters.lang in LANGS:
+        stmt = stmt.where(cast(ModuleVersion.languages, String).like(f'%"{filters.lang}"%'))
+    if filters.eqf is not None:
+        stmt = stmt.where(ModuleVersion.eqf_level == filters.eqf)
+    if filters.workload in rules.WORKLOAD_RANGES:
+        lo, hi = rules.WORKLOAD_RANGES[filters.workload]
+        stmt = stmt.where(ModuleVersion.workload_hours > lo)
+        if hi is not None:
+            stmt = stmt.where(ModuleVersion.workload_hours <= hi)
+    if filters.participation:
+        stmt = stmt.where(ModuleVersion.participation == filters.participation)
+    return stmt
+
+
+def module_titles(codes) -> dict[str, dict]:
+    """code -> title (i18n) of the published modules among `codes` (for prerequisite links)."""
+    codes = [c for c in set(codes) if isinstance(c, str)]
+    if not codes:
+        return {}
+    rows = db.session.execute(
+        db.select(Module.code, ModuleVersion.title)
+        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
+        .where(Module.code.in_(codes), Module.status != "draft")
+    ).all()
+    return {code: title for code, title in rows}
+
+
+def module_choices(exclude: str | None = None) -> list[tuple[str, str]]:
+    """Every other module with a published version, for the prerequisites select."""
+    from uprest.i18n import pick
+
+    rows = db.session.execute(
+        db.select(Module.code, ModuleVersion.title)
+        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
+        .order_by(Module.code)
+    ).all()
+    return [(code, f"{pick(title)} ({code})") for code, title in rows if code != exclude]
+
+
+# --- home page and personal data ---------------------------------------------------------------
+
+
+def dashboard_cards(user: User) -> list:
+    from uprest.main.services import Card
+
+    cards = []
+    if user.role in (Role.TRAINER, Role.ADMIN):
+        cards.append(
+            Card(
+                _l("Course authoring"),
+                _l("Create course modules, write lessons and quizzes, translate and publish them."),
+                url_for("catalog.authoring"),
+                _l("Open authoring"),
+            )
+        )
+    if user.role in (Role.LEARNER, Role.ADMIN):
+        cards.append(
+            Card(
+                _l("Courses"),
+                _l("Browse the course modules: short online courses for tourism businesses."),
+                url_for("catalog.index"),
+                _l("Browse courses"),
+            )
+        )
+    return cards
+
+
+def erase_user_data(user: User) -> None:
+    """Account deletion: the person edits nothing any more; their modules become provider-owned."""
+    db.session.execute(db.delete(ModuleEditor).where(ModuleEditor.user_id == user.id))
+    db.session.execute(db.update(Module).where(Module.owner_id == user.id).values(owner_id=None))
