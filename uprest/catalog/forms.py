@@ -251,7 +251,7 @@ class MetadataForm(FlaskForm):
     )
     eqf_level = SelectField(_l("EQF level"), coerce=_optional_int, validators=[Optional()])
     participation = SelectField(_l("Participation"))
-    assessment_type = SelectField(_l("Assessment"))
+    assessment_type = SelectField(_l("Type of assessment"))
     prerequisites = SelectMultipleField(_l("Prerequisites"), validators=[Optional()])
     pass_mark = IntegerField(
         _l("Pass mark (percent)"),

@@ -61,7 +61,22 @@ def _lang_arg() -> str:
 # --- the catalogue ---------------------------------------------------------------------------
 
 
+_GROUPS_CACHE: dict[tuple, list] = {}
+
+
 def _competence_groups() -> list:
+    """The competence filter's options, grouped by framework. They only change when a framework is
+    re-imported, so they are cached per process by language and current framework revisions."""
+    key = (str(get_locale()), fw_services.current_revision_key())
+    cached = _GROUPS_CACHE.get(key)
+    if cached is None:
+        if len(_GROUPS_CACHE) > 50:
+            _GROUPS_CACHE.clear()
+        cached = _GROUPS_CACHE[key] = _build_competence_groups()
+    return cached
+
+
+def _build_competence_groups() -> list:
     groups: dict[str, list] = {}
     for comp in fw_services.current_competences():
         items = groups.setdefault(pick(comp.framework.name), [])

@@ -147,10 +147,18 @@ def current_competences() -> list[Competence]:
             db.select(Competence)
             .join(Framework, Competence.framework_id == Framework.id)
             .where(Framework.is_current.is_(True))
-            .options(selectinload(Competence.framework))
+            .options(selectinload(Competence.framework), selectinload(Competence.area))
             .order_by(Framework.code, Competence.position)
         )
     )
+
+
+def current_revision_key() -> tuple[int, ...]:
+    """The ids of the current framework revisions: changes whenever a framework is re-imported, so it
+    keys caches of data derived from the current frameworks."""
+    return tuple(db.session.scalars(
+        db.select(Framework.id).where(Framework.is_current.is_(True)).order_by(Framework.id)
+    ))
 
 
 def competence_scales() -> dict[str, int]:
