@@ -11,9 +11,8 @@ import os
 import re
 
 import pytest
-from sqlalchemy import text
-
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from uprest import create_app
 from uprest.extensions import db as _db

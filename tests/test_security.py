@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token
 from uprest.security import is_safe_next
 
 

@@ -59,7 +59,7 @@ def seed_demo():
                                      municipality_id=munis["cervia"].id)
     db.session.commit()
     _seed_demo_assessment(services.user_by_email("learner@demo.uprest.eu"))
-    click.echo("Demo data ready. Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo data ready. Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, muni, _locale in DEMO_ACCOUNTS:
         click.echo(f"  {role:<8} {email:<28} ({muni})")
 

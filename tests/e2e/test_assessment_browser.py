@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 

@@ -114,7 +114,8 @@ def profile():
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, sharing=SharingForm(share=current_user.shares_with_organisation))
+    sharing = SharingForm(share=current_user.shares_with_organisation)
+    return render_template("accounts/profile.html", form=form, sharing=sharing)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

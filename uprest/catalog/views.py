@@ -36,7 +36,7 @@ from uprest.catalog.forms import (
 )
 from uprest.extensions import db, paginate
 from uprest.frameworks import services as fw_services
-from uprest.frameworks.forms import CompetenceOption
+from uprest.frameworks.forms import CompetenceOption, competence_options
 from uprest.i18n import get_locale, pick
 from uprest.security import roles_required
 
@@ -256,17 +256,7 @@ def manage(code: str):
 
 
 def _competence_options() -> list[CompetenceOption]:
-    scales = fw_services.competence_scales()
-    return [
-        CompetenceOption(
-            key=c.key,
-            label=f"{c.code} {pick(c.name)}",
-            group=pick(c.framework.name),
-            scale_max=scales.get(c.key, 1),
-        )
-        for c in fw_services.current_competences()
-        if c.key in scales
-    ]
+    return competence_options()
 
 
 @bp.route("/authoring/<code>/edit", methods=["GET", "POST"])

@@ -16,8 +16,10 @@ try:
 except ImportError:  # WTForms < 3.3
     SelectChoice = None
 
+from uprest.frameworks import services as fw_services
 from uprest.frameworks.loader import target_problems
 from uprest.frameworks.services import TargetRow
+from uprest.i18n import pick
 
 MAX_TARGETS = 200
 
@@ -36,6 +38,21 @@ class CompetenceOption:
     label: str  # "1.1 Browsing, searching and filtering data"
     group: str  # the framework's name
     scale_max: int
+
+
+def competence_options() -> list[CompetenceOption]:
+    """The current competences as form options (label in the user's language, grouped by framework)."""
+    scales = fw_services.competence_scales()
+    return [
+        CompetenceOption(
+            key=c.key,
+            label=f"{c.code} {pick(c.name)}",
+            group=pick(c.framework.name),
+            scale_max=scales.get(c.key, 1),
+        )
+        for c in fw_services.current_competences()
+        if c.key in scales
+    ]
 
 
 class TargetRowForm(Form):

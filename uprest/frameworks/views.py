@@ -12,11 +12,11 @@ from uprest.extensions import db
 from uprest.frameworks import services
 from uprest.frameworks.forms import (
     CompetenceOption,
+    competence_options,
     job_role_labels,
     profile_targets_form,
     profile_version,
 )
-from uprest.i18n import pick
 from uprest.security import roles_required
 
 bp = Blueprint("frameworks", __name__)
@@ -54,17 +54,7 @@ def _labels() -> dict:
 
 
 def _competence_options() -> list[CompetenceOption]:
-    scales = services.competence_scales()
-    return [
-        CompetenceOption(
-            key=c.key,
-            label=f"{c.code} {pick(c.name)}",
-            group=pick(c.framework.name),
-            scale_max=scales.get(c.key, 1),
-        )
-        for c in services.current_competences()
-        if c.key in scales
-    ]
+    return competence_options()
 
 
 @bp.route("/profiles/<subsector>/<job_role>", methods=["GET", "POST"])
