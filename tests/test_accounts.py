@@ -385,3 +385,10 @@ def test_owner_with_members_cannot_delete(client, login_as, create_user, db, mun
     path = "/account/delete"
     resp = client.post(path, data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, path)})
     assert "still has members" in resp.get_data(as_text=True)
+
+
+def test_owner_page_links_to_combined_profile(client, login_as, municipality):
+    """The owner's business page leads to the combined skills profile; a member's does not."""
+    login_as()
+    _create_business(client, municipality)
+    assert 'href="/assessment/business"' in client.get("/business").get_data(as_text=True)
