@@ -12,12 +12,18 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 
 from uprest import create_app
 from uprest.extensions import db as _db
 
 TEST_DB_URL = os.environ.get("UPREST_TEST_DATABASE_URL") or None
+
+# Property tests judge correctness, not speed (performance is measured in bench/): no per-example
+# deadline, so a busy CI machine cannot turn a slow example into a failure.
+settings.register_profile("uprest", deadline=None, print_blob=True)
+settings.load_profile("uprest")
 PASSWORD = "correct horse battery"
 
 

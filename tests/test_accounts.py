@@ -388,7 +388,7 @@ def test_owner_with_members_cannot_delete(client, login_as, create_user, db, mun
 
 
 def test_owner_page_links_to_combined_profile(client, login_as, municipality):
-    """The owner's business page leads to the combined skills profile; a member's does not."""
+    """The owner's business page leads to the combined skills profile."""
     login_as()
     _create_business(client, municipality)
     assert 'href="/assessment/business"' in client.get("/business").get_data(as_text=True)
