@@ -6,32 +6,58 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The Debian packages the two commands need, and the only place they are listed (README: "Before the two
+# commands"). `make run` needs SYSDEPS: python3-venv for `python3 -m venv`, Pango/HarfBuzz and a font for
+# WeasyPrint's PDFs. `make test` needs more for the browser tests: libatomic1 for Playwright's bundled Node.js
+# driver, and Chromium unless CHROMIUM_PATH names an existing browser.
+SYSDEPS := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SYSDEPS_TEST := $(SYSDEPS) libatomic1 $(if $(wildcard $(CHROMIUM_PATH)),,chromium)
 PO_FILES := $(wildcard uprest/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres setup db demo translations extract check-translations bench lint clean
+.PHONY: lock format run test test-sqlite test-postgres sysdeps sysdeps-test postgres-ready setup db demo translations extract check-translations bench lint clean
 
-run: setup db demo ## set up everything and serve the app with demo data on http://127.0.0.1:5000
+run: sysdeps setup db demo ## set up everything and serve the app with demo data on http://127.0.0.1:5000
 	@echo ""
 	@echo "UPREST is running on http://$(HOST):$(PORT)/  — log in at http://$(HOST):$(PORT)/login"
 	@echo ""
+	@# The mail worker delivers the outbox beside the server and stops with it.
+	$(FLASK) mail worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-test: setup test-sqlite test-postgres ## the whole suite on SQLite, then on PostgreSQL
+test: sysdeps-test setup lint postgres-ready test-sqlite test-postgres ## lint, then the whole suite on SQLite and on PostgreSQL
 
-test-sqlite: setup
+test-sqlite: sysdeps-test setup
 	UPREST_TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: setup
+test-postgres: sysdeps-test setup postgres-ready
 	UPREST_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+sysdeps: ## install the Debian packages `make run` needs (as root; otherwise prints the sudo command)
+	@bin/sysdeps $(SYSDEPS)
+
+sysdeps-test: ## the same for `make test` (adds Chromium)
+	@bin/sysdeps $(SYSDEPS_TEST)
+
+postgres-ready: setup ## make sure PostgreSQL answers at TEST_POSTGRES_URL (starts the local cluster, creates the database)
+	@$(BIN)/python bin/ensure-postgres '$(TEST_POSTGRES_URL)'
 
 setup: $(VENV)/.installed translations
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "UPREST needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Try: make PYTHON=python3.12 ..."; exit 1; }
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Exactly the versions of the lock files (hash-checked), then the app itself without dependencies.
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+LOCK := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe
+lock: setup ## re-resolve the lock files after changing the dependency ranges in pyproject.toml
+	$(LOCK) --upgrade --extra postgres --output-file requirements.lock pyproject.toml
+	$(LOCK) --upgrade --extra dev --extra postgres -c requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 translations: $(MO_FILES)
 
@@ -56,8 +82,12 @@ check-translations: setup
 bench: setup ## load tests; see bench/README.md
 	$(BIN)/python bench/run.py
 
-lint: setup
-	$(BIN)/ruff check uprest tests bench
+lint: setup ## ruff's checks and its formatter (one style, line length 120)
+	$(BIN)/ruff check uprest tests bench migrations wsgi.py
+	$(BIN)/ruff format --check uprest tests bench migrations wsgi.py
+
+format: setup ## apply ruff's formatter
+	$(BIN)/ruff format uprest tests bench migrations wsgi.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
