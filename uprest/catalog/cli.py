@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from uprest.catalog import loader, services
-from uprest.extensions import db
+from uprest.content import finish_command
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -30,12 +30,7 @@ def import_courses(path: Path | None):
     becomes a new published version.
     Exits with status 1 when any module was refused.
     """
-    report = loader.import_modules(path or ROOT / "courses")
-    for line in report.lines():
-        click.echo(line)
-    db.session.commit()  # what was valid is kept; a refused module imported nothing
-    if not report.ok:
-        raise SystemExit(1)
+    finish_command(loader.import_modules(path or ROOT / "courses"))
 
 
 @courses_cli.command("export")
@@ -47,9 +42,7 @@ def import_courses(path: Path | None):
     default=None,
     help="Folder to write <code>/ into (default courses/modules).",
 )
-@click.option(
-    "--draft", is_flag=True, help="Export the unpublished draft instead of the published version."
-)
+@click.option("--draft", is_flag=True, help="Export the unpublished draft instead of the published version.")
 def export_course(code: str, out: Path | None, draft: bool):
     """Write module CODE back in the courses/ format (module.yaml, lessons/, quiz, images/)."""
     module = services.module_by_code(code)
@@ -58,9 +51,7 @@ def export_course(code: str, out: Path | None, draft: bool):
     version = services.draft_of(module) if draft else module.published_version
     if version is None:
         raise click.ClickException(
-            "no draft to export"
-            if draft
-            else "the module has no published version (use --draft to export its draft)"
+            "no draft to export" if draft else "the module has no published version (use --draft to export its draft)"
         )
     target = loader.export_module(module, out or ROOT / "courses" / "modules", version)
     click.echo(f"exported {code} version {version.version} to {target}")

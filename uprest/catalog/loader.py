@@ -1,26 +1,24 @@
 """Import and export course modules: ``courses/modules/<code>/`` (format: docs/content-format.md).
 
-Import, per module folder, in two steps:
+A module is a folder, imported through the content-import pipeline of :mod:`uprest.content`:
 
-1. *Validate* (no Flask, no database): module.yaml, every lesson file, every quiz
-   file and every image. Every problem is reported with the file name and line.
-   A module with any problem is **refused whole**: nothing of it is imported.
+1. *Validate* (no Flask, no database): module.yaml, every lesson file, every quiz file and every image.
+   Every problem is reported with the file name and line. A module with any problem is **refused whole**:
+   nothing of it is imported.
 2. *Store* (database; flushes, never commits — the CLI commits), inside a savepoint.
 
 Idempotent by a content hash of the validated module (images count by their SHA-256):
 
-* a new code creates the module, published, version 1, owned by nobody (provider
-  content: admins edit it in the browser);
+* a new code creates the module, published, version 1, owned by nobody (provider content: admins edit it
+  in the browser);
 * an unchanged module reports ``unchanged``;
-* a changed module becomes a **new published version** (published versions are
-  immutable; learners keep the version they enrolled in). An archived module stays
-  archived.
-* refused instead: a code that belongs to a module a trainer authored in the browser,
-  and a module with an unpublished browser draft (publish or discard it first, so that
-  nobody's work is overwritten).
+* a changed module becomes a **new published version** (published versions are immutable; learners keep
+  the version they enrolled in). An archived module stays archived.
+* refused instead: a code that belongs to a module a trainer authored in the browser, and a module with an
+  unpublished browser draft (publish or discard it first, so that nobody's work is overwritten).
 
-Competence keys of outcomes are checked against the current frameworks when any
-framework is loaded (``flask frameworks import`` first); otherwise only their form is.
+Competence keys of outcomes are checked against the current frameworks when any framework is loaded
+(``flask frameworks import`` first); otherwise only their form is.
 
 Export writes a version back in the same format; import -> export -> import is lossless.
 """
@@ -30,46 +28,134 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from uprest import content
 from uprest.catalog import rules
 from uprest.catalog.markdown import image_names
 from uprest.catalog.models import ASSESSMENT_TYPES, PARTICIPATION
+from uprest.content import Checker, ContentKind, FileResult, ImportReport, LoadError, content_hash
 from uprest.extensions import db, utcnow
-from uprest.frameworks.loader import (  # the shared validation toolkit of the courses/ folder
-    KEY_RE,
-    FileResult,
-    ImportReport,
-    LoadError,
-    _Checker,
-    _parse,
-    content_hash,
-)
+from uprest.frameworks.loader import KEY_RE, current_scales
 
 LANGS = rules.LANGS
 LESSON_FILE_RE = re.compile(r"^(\d{2,3})-([a-z0-9][a-z0-9-]{0,79})\.([a-z]{2})\.md\Z")
 QUIZ_FILE_RE = re.compile(r"^quiz\.([a-z]{2})\.ya?ml\Z")
 MAX_LESSON_CHARS = 200_000
-
-__all__ = [
-    "FileResult",
-    "ImportReport",
-    "LoadError",
-    "import_modules",
-    "validate_module",
-    "export_module",
+MODULE_FIELDS = [
+    "code",
+    "title",
+    "summary",
+    "provider",
+    "workload_hours",
+    "participation",
+    "assessment_type",
+    "outcomes",
 ]
+MODULE_OPTIONAL_FIELDS = ["ects", "eqf_level", "quality_assurance", "prerequisites", "quiz"]
+QUIZ_DEFAULTS = {"pass_mark": 70, "max_attempts": 3, "shuffle": True}
+QUESTION_KINDS = ("single", "multiple", "truefalse")
+QUIZ_MESSAGES = {
+    "kind": "unknown question kind",
+    "few": "needs at least 2 choices",
+    "many": f"may have at most {rules.MAX_CHOICES} choices",
+    "truefalse_two": "a true/false question has exactly two choices (True, then False)",
+    "one_correct": "needs exactly one correct choice",
+    "some_correct": "needs at least one correct choice",
+}
+
+__all__ = ["FileResult", "ImportReport", "LoadError", "import_modules", "validate_module", "export_module"]
 
 
-# --- validation (pure) ------------------------------------------------------------------
+# --- validation (pure) --------------------------------------------------------------------------------------
 
 
-def _number(
-    ck: _Checker, value: Any, path, *, lo: float, hi: float, allow_zero: bool = False
-) -> float | None:
+def validate_module(
+    folder: Path, scales: Mapping[str, int] | None = None, known_codes: set[str] | None = None
+) -> tuple[dict | None, dict[str, bytes], list[LoadError]]:
+    """Check a whole module folder: (spec, image bytes by name, []) or (None, {}, errors).
+
+    `scales` (competence key -> top level) checks the outcomes against the frameworks; `known_codes` are the
+    modules a prerequisite may name.
+    """
+    code = folder.name
+    if not rules.MODULE_CODE_RE.match(code):
+        message = "the folder name must be a module code: lower-case letters, digits and hyphens"
+        return None, {}, [LoadError(code, "", message)]
+    if not (folder / "module.yaml").is_file():
+        return None, {}, [LoadError(f"{code}/module.yaml", "", "no such file")]
+    known = set(known_codes or ()) | {code}
+    build = partial(_module_yaml, code=code, scales=scales, known=known)
+    spec, errors = content.check_yaml((folder / "module.yaml").read_bytes(), f"{code}/module.yaml", build)
+    spec = spec or {}
+    blobs, spec["images"], image_errors = _images(folder / "images", code)
+    spec["lessons"], lesson_errors = _lessons(folder / "lessons", code, set(spec["images"]))
+    spec["questions"], quiz_errors = _quizzes(folder, code, spec.get("assessment_type"))
+    errors = [*errors, *image_errors, *lesson_errors, *quiz_errors]
+    if errors:
+        return None, {}, errors
+    return spec, blobs, []
+
+
+# module.yaml
+
+
+def _module_yaml(ck: Checker, data: Any, code: str, scales: Mapping[str, int] | None, known: set[str]) -> dict:
+    doc = ck.mapping(data, (), MODULE_FIELDS, MODULE_OPTIONAL_FIELDS)
+    if doc is None:
+        return {}
+    _module_code(ck, doc, code)
+    spec: dict[str, Any] = {"code": code, **_module_texts(ck, doc), **_module_facts(ck, doc)}
+    spec["prerequisites"] = _prerequisites(ck, doc.get("prerequisites"), code, known)
+    spec["outcomes"] = _outcomes(ck, doc.get("outcomes"), scales) if "outcomes" in doc else []
+    spec["quiz"] = _quiz_settings(ck, doc)
+    return spec
+
+
+def _module_code(ck: Checker, doc: dict, code: str) -> None:
+    """The code in module.yaml, if given, is the folder name."""
+    if "code" not in doc:
+        return
+    hint = "lower-case letters, digits and hyphens"
+    got = ck.text(doc.get("code"), ("code",), pattern=rules.MODULE_CODE_RE, hint=hint)
+    if got and got != code:
+        ck.error(("code",), f"must be the folder name ({code})")
+
+
+def _module_texts(ck: Checker, doc: dict) -> dict[str, Any]:
+    """Title, summary, quality assurance and provider."""
+    title = ck.i18n(doc.get("title"), ("title",)) if "title" in doc else {}
+    for lang, text in title.items():
+        if len(text) > 200:
+            ck.error(("title", lang), "must be at most 200 characters long")
+    return {
+        "title": title,
+        "summary": ck.i18n(doc.get("summary"), ("summary",)) if "summary" in doc else {},
+        "quality_assurance": ck.i18n(doc.get("quality_assurance"), ("quality_assurance",), required=False),
+        "provider": ck.text(doc.get("provider"), ("provider",), max_len=200) if "provider" in doc else None,
+    }
+
+
+def _module_facts(ck: Checker, doc: dict) -> dict[str, Any]:
+    """Workload, credits, EQF level, participation and assessment type."""
+    facts: dict[str, Any] = {"workload_hours": None}
+    if "workload_hours" in doc:
+        facts["workload_hours"] = _number(ck, doc["workload_hours"], ("workload_hours",), lo=0, hi=1000)
+    ects, eqf = doc.get("ects"), doc.get("eqf_level")
+    facts["ects"] = None if ects is None else _number(ck, ects, ("ects",), lo=0, hi=60)
+    facts["eqf_level"] = None if eqf is None else ck.integer(eqf, ("eqf_level",), lo=1, hi=8)
+    for name, allowed in (("participation", PARTICIPATION), ("assessment_type", ASSESSMENT_TYPES)):
+        if name in doc and doc[name] not in allowed:
+            ck.error((name,), f"must be one of: {', '.join(allowed)}")
+        facts[name] = doc.get(name)
+    return facts
+
+
+def _number(ck: Checker, value: Any, path, *, lo: float, hi: float, allow_zero: bool = False) -> float | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         ck.error(path, "must be a number")
         return None
@@ -79,69 +165,9 @@ def _number(
     return float(value)
 
 
-def _module_yaml(
-    ck: _Checker, data: Any, code: str, scales: Mapping[str, int] | None, known: set[str]
-) -> dict:
-    doc = ck.mapping(
-        data,
-        (),
-        [
-            "code",
-            "title",
-            "summary",
-            "provider",
-            "workload_hours",
-            "participation",
-            "assessment_type",
-            "outcomes",
-        ],
-        ["ects", "eqf_level", "quality_assurance", "prerequisites", "quiz"],
-    )
-    if doc is None:
-        return {}
-    got = (
-        ck.text(
-            doc.get("code"),
-            ("code",),
-            pattern=rules.MODULE_CODE_RE,
-            hint="lower-case letters, digits and hyphens",
-        )
-        if "code" in doc
-        else None
-    )
-    if got and got != code:
-        ck.error(("code",), f"must be the folder name ({code})")
-    spec: dict[str, Any] = {"code": code}
-    spec["title"] = ck.i18n(doc.get("title"), ("title",)) if "title" in doc else {}
-    for lang, text in spec["title"].items():
-        if len(text) > 200:
-            ck.error(("title", lang), "must be at most 200 characters long")
-    spec["summary"] = ck.i18n(doc.get("summary"), ("summary",)) if "summary" in doc else {}
-    spec["quality_assurance"] = ck.i18n(
-        doc.get("quality_assurance"), ("quality_assurance",), required=False
-    )
-    spec["provider"] = (
-        ck.text(doc.get("provider"), ("provider",), max_len=200) if "provider" in doc else None
-    )
-    spec["workload_hours"] = (
-        _number(ck, doc.get("workload_hours"), ("workload_hours",), lo=0, hi=1000)
-        if "workload_hours" in doc
-        else None
-    )
-    ects = doc.get("ects")
-    spec["ects"] = None if ects is None else _number(ck, ects, ("ects",), lo=0, hi=60)
-    eqf = doc.get("eqf_level")
-    spec["eqf_level"] = None if eqf is None else ck.integer(eqf, ("eqf_level",), lo=1, hi=8)
-    for name, allowed in (
-        ("participation", PARTICIPATION),
-        ("assessment_type", ASSESSMENT_TYPES),
-    ):
-        value = doc.get(name)
-        if name in doc and value not in allowed:
-            ck.error((name,), f"must be one of: {', '.join(allowed)}")
-        spec[name] = value
-    prereqs = []
-    for i, raw in enumerate(ck.seq(doc.get("prerequisites"), ("prerequisites",))):
+def _prerequisites(ck: Checker, value: Any, code: str, known: set[str]) -> list[str]:
+    prereqs: list[str] = []
+    for i, raw in enumerate(ck.seq(value, ("prerequisites",))):
         path = ("prerequisites", i)
         if not isinstance(raw, str) or not rules.MODULE_CODE_RE.match(raw):
             ck.error(path, "must be a module code")
@@ -153,57 +179,20 @@ def _module_yaml(
             ck.error(path, f"unknown module {raw!r}")
         else:
             prereqs.append(raw)
-    spec["prerequisites"] = prereqs
-    spec["outcomes"] = _outcomes(ck, doc.get("outcomes"), scales) if "outcomes" in doc else []
-    quiz = doc.get("quiz") or {}
-    settings = {"pass_mark": 70, "max_attempts": 3, "shuffle": True}
-    q = (
-        ck.mapping(quiz, ("quiz",), [], ["pass_mark", "max_attempts", "shuffle"])
-        if "quiz" in doc
-        else {}
-    )
-    if q:
-        if "pass_mark" in q:
-            settings["pass_mark"] = ck.integer(q["pass_mark"], ("quiz", "pass_mark"), lo=0, hi=100)
-        if "max_attempts" in q:
-            settings["max_attempts"] = ck.integer(
-                q["max_attempts"], ("quiz", "max_attempts"), lo=0, hi=100
-            )
-        if "shuffle" in q:
-            if not isinstance(q["shuffle"], bool):
-                ck.error(("quiz", "shuffle"), "must be true or false")
-            settings["shuffle"] = bool(q["shuffle"])
-    spec["quiz"] = settings
-    return spec
+    return prereqs
 
 
-def _outcomes(ck: _Checker, value: Any, scales: Mapping[str, int] | None) -> list[dict]:
+def _outcomes(ck: Checker, value: Any, scales: Mapping[str, int] | None) -> list[dict]:
     out = []
     for i, raw in enumerate(ck.seq(value, ("outcomes",), min_items=1)):
         path = ("outcomes", i)
         o = ck.mapping(raw, path, ["competence", "from_level", "to_level", "text"])
         if o is None:
             continue
-        key = o.get("competence")
-        if not isinstance(key, str) or not KEY_RE.match(key):
-            ck.error((*path, "competence"), "must be a competence key such as digcomp:1.1")
-            key = None
-        elif scales is not None and key not in scales:
-            ck.error(
-                (*path, "competence"), f"unknown competence {key!r} (not in the current frameworks)"
-            )
-            key = None
+        key = _outcome_competence(ck, o.get("competence"), (*path, "competence"), scales)
         top = scales.get(key, 100) if (scales is not None and key) else 100
-        lo = (
-            ck.integer(o.get("from_level"), (*path, "from_level"), lo=0, hi=top)
-            if "from_level" in o
-            else None
-        )
-        hi = (
-            ck.integer(o.get("to_level"), (*path, "to_level"), lo=1, hi=top)
-            if "to_level" in o
-            else None
-        )
+        lo = ck.integer(o["from_level"], (*path, "from_level"), lo=0, hi=top) if "from_level" in o else None
+        hi = ck.integer(o["to_level"], (*path, "to_level"), lo=1, hi=top) if "to_level" in o else None
         if lo is not None and hi is not None and hi <= lo:
             ck.error((*path, "to_level"), "must be higher than from_level")
         text = ck.i18n(o.get("text"), (*path, "text")) if "text" in o else {}
@@ -211,12 +200,128 @@ def _outcomes(ck: _Checker, value: Any, scales: Mapping[str, int] | None) -> lis
     return out
 
 
+def _outcome_competence(ck: Checker, key: Any, path, scales: Mapping[str, int] | None) -> str | None:
+    """A competence key; one of the current frameworks when any is loaded."""
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        ck.error(path, "must be a competence key such as digcomp:1.1")
+        return None
+    if scales is not None and key not in scales:
+        ck.error(path, f"unknown competence {key!r} (not in the current frameworks)")
+        return None
+    return key
+
+
+def _quiz_settings(ck: Checker, doc: dict) -> dict[str, Any]:
+    settings = dict(QUIZ_DEFAULTS)
+    if "quiz" not in doc:
+        return settings
+    q = ck.mapping(doc.get("quiz") or {}, ("quiz",), [], ["pass_mark", "max_attempts", "shuffle"])
+    if q:
+        if "pass_mark" in q:
+            settings["pass_mark"] = ck.integer(q["pass_mark"], ("quiz", "pass_mark"), lo=0, hi=100)
+        if "max_attempts" in q:
+            settings["max_attempts"] = ck.integer(q["max_attempts"], ("quiz", "max_attempts"), lo=0, hi=100)
+        if "shuffle" in q:
+            settings["shuffle"] = ck.flag(q["shuffle"], ("quiz", "shuffle"))
+    return settings
+
+
+# images/
+
+
+def _images(img_dir: Path, code: str) -> tuple[dict[str, bytes], dict[str, dict], list[LoadError]]:
+    """(bytes by name, {name: sha256, mime, size}, errors) of the images/ folder."""
+    blobs: dict[str, bytes] = {}
+    images: dict[str, dict] = {}
+    errors: list[LoadError] = []
+    for path in sorted(img_dir.iterdir()) if img_dir.is_dir() else []:
+        if not path.is_file():
+            continue
+        raw, problem = _read_image(path)
+        if problem:
+            errors.append(LoadError(f"{code}/images/{path.name}", "", problem))
+            continue
+        blobs[path.name] = raw
+        images[path.name] = {
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "mime": rules.sniff_image(raw),
+            "size": len(raw),
+        }
+    return blobs, images, errors
+
+
+def _read_image(path: Path) -> tuple[bytes, None] | tuple[None, str]:
+    """The bytes of an image file, or why it cannot be one (its content decides, not its name)."""
+    if not rules.IMAGE_NAME_RE.match(path.name):
+        return None, "invalid image file name (letters, digits, '.', '-', '_')"
+    if path.stat().st_size > rules.MAX_IMAGE_BYTES:
+        return None, f"larger than {rules.MAX_IMAGE_BYTES // (1024 * 1024)} MB"
+    raw = path.read_bytes()
+    problem = rules.image_problem(raw)
+    if problem == "not_image":
+        return None, "not a PNG, JPEG, GIF or WebP image (checked by its content)"
+    if problem:
+        return None, "empty file"
+    return raw, None
+
+
+# lessons/
+
+
+def _lessons(lesson_dir: Path, code: str, images: set[str]) -> tuple[list[dict], list[LoadError]]:
+    """The lessons in order, each with its text in every language; English is required."""
+    by_pos, errors = _lesson_files(lesson_dir, code, images)
+    if not by_pos:
+        errors.append(LoadError(f"{code}/lessons", "", "a module needs at least one lesson file"))
+    slugs: set[str] = set()
+    lessons = []
+    for n, pos in enumerate(sorted(by_pos), 1):
+        entry = by_pos[pos]
+        if entry["slug"] in slugs:
+            errors.append(LoadError(entry["file"], "", f"slug {entry['slug']!r} is used by two lessons"))
+        slugs.add(entry["slug"])
+        if "en" not in entry["texts"] and not any(e.file == entry["file"] for e in errors):
+            english = entry["file"].rsplit(".", 2)[0] + ".en.md"
+            errors.append(LoadError(english, "", "English (en) is required: it is the fallback"))
+        texts = {lang: entry["texts"][lang] for lang in LANGS if lang in entry["texts"]}
+        lessons.append({"position": n, "slug": entry["slug"], "texts": texts})
+    return lessons, errors
+
+
+def _lesson_files(lesson_dir: Path, code: str, images: set[str]) -> tuple[dict[int, dict], list[LoadError]]:
+    """The lesson files by their number: {pos: {"slug", "file", "texts": {lang: {title, body}}}}."""
+    by_pos: dict[int, dict] = {}
+    errors: list[LoadError] = []
+    for path in sorted(lesson_dir.iterdir()) if lesson_dir.is_dir() else []:
+        if not path.is_file():
+            continue
+        fname = f"{code}/lessons/{path.name}"
+        m = LESSON_FILE_RE.match(path.name)
+        if not m:
+            errors.append(LoadError(fname, "", "lesson files are named NN-slug.<lang>.md, e.g. 01-intro.en.md"))
+            continue
+        pos, slug, lang = int(m.group(1)), m.group(2), m.group(3)
+        if lang not in LANGS:
+            errors.append(LoadError(fname, "", f"unknown language code (use one of: {', '.join(LANGS)})"))
+            continue
+        entry = by_pos.setdefault(pos, {"slug": slug, "texts": {}, "file": fname})
+        if entry["slug"] != slug:
+            message = f"lesson {pos:02d} is called {entry['slug']!r} in another language: "
+            message += "use the same slug for every language"
+            errors.append(LoadError(fname, "", message))
+            continue
+        lesson, lesson_errors = _lesson(path.read_bytes(), fname, images)
+        errors += lesson_errors
+        if lesson:
+            entry["texts"][lang] = lesson
+    return by_pos, errors
+
+
 def _lesson(raw: bytes, name: str, images: set[str]) -> tuple[dict | None, list[LoadError]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [LoadError(name, "", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
-    errors = []
+    """One lesson file: '# Title', then Markdown whose images are in the module's images/ folder."""
+    text, errors = content.decode(raw, name, "utf-8-sig")
+    if text is None:
+        return None, errors
     if "\x00" in text:
         return None, [LoadError(name, "", "contains a NUL character")]
     if len(text) > MAX_LESSON_CHARS:
@@ -234,285 +339,114 @@ def _lesson(raw: bytes, name: str, images: set[str]) -> tuple[dict | None, list[
     for img in image_names(body):
         if img not in images:
             line = next((n for n, ln in enumerate(lines, 1) if img in ln), None)
-            errors.append(
-                LoadError(name, "", f"image {img!r} is not in the module's images/ folder", line)
-            )
+            errors.append(LoadError(name, "", f"image {img!r} is not in the module's images/ folder", line))
     return {"title": title, "body": body}, errors
 
 
-def _quiz(raw: bytes, name: str) -> tuple[list[dict], list[LoadError]]:
-    data, root, errors = _parse(raw, name)
-    if errors:
-        return [], errors
-    ck = _Checker(name, root)
-    ck.duplicate_keys()
-    doc = ck.mapping(data, (), ["questions"])
-    questions = []
-    seen: set[str] = set()
-    for i, rawq in enumerate(
-        ck.seq(doc.get("questions") if doc else None, ("questions",), min_items=1)
-    ):
-        path = ("questions", i)
-        q = ck.mapping(rawq, path, ["id", "kind", "text", "choices"], ["feedback"])
-        if q is None:
-            continue
-        key = (
-            ck.text(
-                q.get("id"),
-                (*path, "id"),
-                pattern=rules.QUESTION_KEY_RE,
-                allow_int=True,
-                hint="letters, digits, '-' and '_'",
-            )
-            if "id" in q
-            else None
-        )
-        if key in seen:
-            ck.error((*path, "id"), f"question id {key!r} is used twice")
-        elif key:
-            seen.add(key)
-        kind = q.get("kind")
-        if "kind" in q and kind not in ("single", "multiple", "truefalse"):
-            ck.error((*path, "kind"), "must be one of: single, multiple, truefalse")
-        text = ck.text(q.get("text"), (*path, "text"), max_len=2000) if "text" in q else None
-        feedback = q.get("feedback")
-        if feedback is not None:
-            feedback = ck.text(feedback, (*path, "feedback"), max_len=4000)
-        choices, correct = [], []
-        for j, rawc in enumerate(ck.seq(q.get("choices"), (*path, "choices"))):
-            cpath = (*path, "choices", j)
-            c = ck.mapping(rawc, cpath, ["text", "correct"])
-            if c is None:
-                continue
-            choices.append(
-                ck.text(c.get("text"), (*cpath, "text"), max_len=500, allow_int=True) or ""
-            )
-            if not isinstance(c.get("correct"), bool):
-                ck.error((*cpath, "correct"), "must be true or false")
-            correct.append(c.get("correct") is True)
-        if kind in ("single", "multiple", "truefalse") and "choices" in q:
-            for problem in rules.choice_problems(kind, correct):
-                ck.error((*path, "choices"), QUIZ_MESSAGES[problem])
-        questions.append(
-            {
-                "key": key,
-                "kind": kind,
-                "text": text,
-                "choices": choices,
-                "correct": correct,
-                "feedback": feedback or "",
-            }
-        )
-    return questions, ck.errors
+# quiz.<lang>.yaml
 
 
-QUIZ_MESSAGES = {
-    "kind": "unknown question kind",
-    "few": "needs at least 2 choices",
-    "many": f"may have at most {rules.MAX_CHOICES} choices",
-    "truefalse_two": "a true/false question has exactly two choices (True, then False)",
-    "one_correct": "needs exactly one correct choice",
-    "some_correct": "needs at least one correct choice",
-}
-
-
-def validate_module(
-    folder: Path, scales: Mapping[str, int] | None = None, known_codes: set[str] | None = None
-) -> tuple[dict | None, dict[str, bytes], list[LoadError]]:
-    """Check a whole module folder: (spec, image bytes by name, []) or (None, {}, errors)."""
-    code = folder.name
-    known = set(known_codes or ()) | {code}
-    errors: list[LoadError] = []
-    if not rules.MODULE_CODE_RE.match(code):
-        return (
-            None,
-            {},
-            [
-                LoadError(
-                    code,
-                    "",
-                    "the folder name must be a module code: lower-case letters, digits and hyphens",
-                )
-            ],
-        )
-    meta_file = folder / "module.yaml"
-    if not meta_file.is_file():
-        return None, {}, [LoadError(f"{code}/module.yaml", "", "no such file")]
-    name = f"{code}/module.yaml"
-    data, root, parse_errors = _parse(meta_file.read_bytes(), name)
-    errors += parse_errors
-    spec: dict[str, Any] = {}
-    if not parse_errors:
-        ck = _Checker(name, root)
-        ck.duplicate_keys()
-        spec = _module_yaml(ck, data, code, scales, known)
-        errors += ck.errors
-
-    # images
-    blobs: dict[str, bytes] = {}
-    images: dict[str, dict] = {}
-    img_dir = folder / "images"
-    if img_dir.is_dir():
-        for path in sorted(img_dir.iterdir()):
-            fname = f"{code}/images/{path.name}"
-            if not path.is_file():
-                continue
-            if not rules.IMAGE_NAME_RE.match(path.name):
-                errors.append(
-                    LoadError(fname, "", "invalid image file name (letters, digits, '.', '-', '_')")
-                )
-                continue
-            if path.stat().st_size > rules.MAX_IMAGE_BYTES:
-                errors.append(
-                    LoadError(fname, "", f"larger than {rules.MAX_IMAGE_BYTES // (1024 * 1024)} MB")
-                )
-                continue
-            raw = path.read_bytes()
-            problem = rules.image_problem(raw)
-            if problem:
-                errors.append(
-                    LoadError(
-                        fname,
-                        "",
-                        "not a PNG, JPEG, GIF or WebP image (checked by its content)"
-                        if problem == "not_image"
-                        else "empty file",
-                    )
-                )
-                continue
-            blobs[path.name] = raw
-            images[path.name] = {
-                "sha256": hashlib.sha256(raw).hexdigest(),
-                "mime": rules.sniff_image(raw),
-                "size": len(raw),
-            }
-    spec["images"] = images
-
-    # lessons
-    by_pos: dict[int, dict] = {}
-    lesson_dir = folder / "lessons"
-    files = sorted(lesson_dir.iterdir()) if lesson_dir.is_dir() else []
-    for path in files:
-        fname = f"{code}/lessons/{path.name}"
-        if not path.is_file():
-            continue
-        m = LESSON_FILE_RE.match(path.name)
-        if not m:
-            errors.append(
-                LoadError(
-                    fname, "", "lesson files are named NN-slug.<lang>.md, e.g. 01-intro.en.md"
-                )
-            )
-            continue
-        pos, slug, lang = int(m.group(1)), m.group(2), m.group(3)
-        if lang not in LANGS:
-            errors.append(
-                LoadError(fname, "", f"unknown language code (use one of: {', '.join(LANGS)})")
-            )
-            continue
-        entry = by_pos.setdefault(pos, {"slug": slug, "texts": {}, "file": fname})
-        if entry["slug"] != slug:
-            errors.append(
-                LoadError(
-                    fname,
-                    "",
-                    f"lesson {pos:02d} is called {entry['slug']!r} in another "
-                    f"language: use the same slug for every language",
-                )
-            )
-            continue
-        lesson, lesson_errors = _lesson(path.read_bytes(), fname, set(images))
-        errors += lesson_errors
-        if lesson:
-            entry["texts"][lang] = lesson
-    if not by_pos:
-        errors.append(LoadError(f"{code}/lessons", "", "a module needs at least one lesson file"))
-    slugs: dict[str, int] = {}
-    lessons = []
-    for n, pos in enumerate(sorted(by_pos), 1):
-        entry = by_pos[pos]
-        if entry["slug"] in slugs:
-            errors.append(
-                LoadError(entry["file"], "", f"slug {entry['slug']!r} is used by two lessons")
-            )
-        slugs[entry["slug"]] = pos
-        if "en" not in entry["texts"] and not any(e.file == entry["file"] for e in errors):
-            errors.append(
-                LoadError(
-                    entry["file"].rsplit(".", 2)[0] + ".en.md",
-                    "",
-                    "English (en) is required: it is the fallback",
-                )
-            )
-        lessons.append(
-            {
-                "position": n,
-                "slug": entry["slug"],
-                "texts": {lang: entry["texts"][lang] for lang in LANGS if lang in entry["texts"]},
-            }
-        )
-    spec["lessons"] = lessons
-
-    # quiz
+def _quizzes(folder: Path, code: str, assessment_type: str | None) -> tuple[list[dict], list[LoadError]]:
+    """The merged questions of every quiz file; quiz.en.yaml is required when the assessment has a quiz."""
     quizzes: dict[str, list[dict]] = {}
+    errors: list[LoadError] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith("quiz.") and path.is_file():
-            fname = f"{code}/{path.name}"
-            m = QUIZ_FILE_RE.match(path.name)
-            if not m or m.group(1) not in LANGS:
-                errors.append(
-                    LoadError(
-                        fname, "", f"quiz files are named quiz.<lang>.yaml ({', '.join(LANGS)})"
-                    )
-                )
-                continue
-            questions, quiz_errors = _quiz(path.read_bytes(), fname)
-            errors += quiz_errors
-            quizzes[m.group(1)] = questions
-    has_quiz = spec.get("assessment_type") in ("quiz", "quiz_and_assignment")
-    if has_quiz and "en" not in quizzes:
-        errors.append(
-            LoadError(f"{code}/quiz.en.yaml", "", "no such file: the assessment includes a quiz")
-        )
-    spec["questions"] = _merge_quiz(quizzes, code, errors)
-    if errors:
-        return None, {}, errors
-    return spec, blobs, []
+        if not (path.name.startswith("quiz.") and path.is_file()):
+            continue
+        fname = f"{code}/{path.name}"
+        m = QUIZ_FILE_RE.match(path.name)
+        if not m or m.group(1) not in LANGS:
+            errors.append(LoadError(fname, "", f"quiz files are named quiz.<lang>.yaml ({', '.join(LANGS)})"))
+            continue
+        questions, quiz_errors = _quiz(path.read_bytes(), fname)
+        errors += quiz_errors
+        quizzes[m.group(1)] = questions
+    if assessment_type in ("quiz", "quiz_and_assignment") and "en" not in quizzes:
+        errors.append(LoadError(f"{code}/quiz.en.yaml", "", "no such file: the assessment includes a quiz"))
+    questions, merge_errors = _merge_quiz(quizzes, code)
+    return questions, errors + merge_errors
 
 
-def _merge_quiz(quizzes: dict[str, list[dict]], code: str, errors: list[LoadError]) -> list[dict]:
+def _quiz(raw: bytes, name: str) -> tuple[list[dict], list[LoadError]]:
+    """The questions of one quiz file (those readable even when some are wrong) and its errors."""
+    questions, errors = content.check_yaml(raw, name, _quiz_questions)
+    return questions or [], errors
+
+
+def _quiz_questions(ck: Checker, data: Any) -> list[dict]:
+    doc = ck.mapping(data, (), ["questions"])
+    ids: set[str] = set()
+    raw_questions = ck.seq(doc.get("questions") if doc else None, ("questions",), min_items=1)
+    questions = [_question(ck, raw, ("questions", i), ids) for i, raw in enumerate(raw_questions)]
+    return [q for q in questions if q is not None]
+
+
+def _question(ck: Checker, raw: Any, path, ids: set[str]) -> dict | None:
+    q = ck.mapping(raw, path, ["id", "kind", "text", "choices"], ["feedback"])
+    if q is None:
+        return None
+    key = None
+    if "id" in q:
+        hint = "letters, digits, '-' and '_'"
+        key = ck.text(q["id"], (*path, "id"), pattern=rules.QUESTION_KEY_RE, allow_int=True, hint=hint)
+    ck.once(key, ids, (*path, "id"), f"question id {key!r} is used twice")
+    kind = q.get("kind")
+    if "kind" in q and kind not in QUESTION_KINDS:
+        ck.error((*path, "kind"), f"must be one of: {', '.join(QUESTION_KINDS)}")
+    text = ck.text(q["text"], (*path, "text"), max_len=2000) if "text" in q else None
+    feedback = q.get("feedback")
+    if feedback is not None:
+        feedback = ck.text(feedback, (*path, "feedback"), max_len=4000)
+    choices, correct = _choices(ck, q.get("choices"), (*path, "choices"))
+    if kind in QUESTION_KINDS and "choices" in q:
+        for problem in rules.choice_problems(kind, correct):
+            ck.error((*path, "choices"), QUIZ_MESSAGES[problem])
+    return {"key": key, "kind": kind, "text": text, "choices": choices, "correct": correct, "feedback": feedback or ""}
+
+
+def _choices(ck: Checker, value: Any, path) -> tuple[list[str], list[bool]]:
+    """The texts of the choices and, in the same order, which are correct."""
+    choices, correct = [], []
+    for j, raw in enumerate(ck.seq(value, path)):
+        cpath = (*path, j)
+        c = ck.mapping(raw, cpath, ["text", "correct"])
+        if c is None:
+            continue
+        choices.append(ck.text(c.get("text"), (*cpath, "text"), max_len=500, allow_int=True) or "")
+        correct.append(ck.flag(c.get("correct"), (*cpath, "correct")))
+    return choices, correct
+
+
+def _merge_quiz(quizzes: dict[str, list[dict]], code: str) -> tuple[list[dict], list[LoadError]]:
+    """One list of questions: kind and answers from quiz.en.yaml, the texts of every language."""
     english = {q["key"]: q for q in quizzes.get("en", [])}
-    merged = [
-        {"key": q["key"], "kind": q["kind"], "correct": q["correct"], "texts": {}}
-        for q in quizzes.get("en", [])
-    ]
+    merged = [{"key": q["key"], "kind": q["kind"], "correct": q["correct"], "texts": {}} for q in quizzes.get("en", [])]
     by_key = {q["key"]: q for q in merged}
+    errors = []
     for lang in LANGS:
+        fname = f"{code}/quiz.{lang}.yaml"
         for q in quizzes.get(lang, []):
-            en = english.get(q["key"])
-            fname = f"{code}/quiz.{lang}.yaml"
-            if en is None:
-                errors.append(LoadError(fname, "", f"question {q['key']!r} is not in quiz.en.yaml"))
+            problem = _translation_problem(q, english.get(q["key"]))
+            if problem:
+                errors.append(LoadError(fname, "", problem))
                 continue
-            if (q["kind"], q["correct"]) != (en["kind"], en["correct"]):
-                errors.append(
-                    LoadError(
-                        fname,
-                        "",
-                        f"question {q['key']!r}: the kind, the number of choices and "
-                        "which are correct must be the same as in quiz.en.yaml",
-                    )
-                )
-                continue
-            by_key[q["key"]]["texts"][lang] = {
-                "text": q["text"],
-                "choices": q["choices"],
-                "feedback": q["feedback"],
-            }
-    return merged
+            by_key[q["key"]]["texts"][lang] = {"text": q["text"], "choices": q["choices"], "feedback": q["feedback"]}
+    return merged, errors
 
 
-# --- import (database) ----------------------------------------------------------------
+def _translation_problem(q: dict, en: dict | None) -> str | None:
+    """Why a question of a quiz.<lang>.yaml does not translate its English original, if it does not."""
+    if en is None:
+        return f"question {q['key']!r} is not in quiz.en.yaml"
+    if (q["kind"], q["correct"]) != (en["kind"], en["correct"]):
+        return (
+            f"question {q['key']!r}: the kind, the number of choices and "
+            "which are correct must be the same as in quiz.en.yaml"
+        )
+    return None
+
+
+# --- import (database) --------------------------------------------------------------------------------------
 
 
 def module_folders(path: Path) -> list[Path]:
@@ -527,50 +461,36 @@ def module_folders(path: Path) -> list[Path]:
 def import_modules(path: str | Path) -> ImportReport:
     """Import every module folder under `path`. Flushes; the caller commits."""
     from uprest.catalog.models import Module
-    from uprest.frameworks.loader import current_scales
 
-    report = ImportReport()
     path = Path(path)
     if not path.is_dir():
-        report.results.append(
-            FileResult(str(path), "refused", errors=[LoadError(str(path), "", "no such folder")])
-        )
-        return report
+        return content.missing(path, "no such folder")
     folders = module_folders(path)
     scales = current_scales() or None
     known = {f.name for f in folders} | set(db.session.scalars(db.select(Module.code)))
-    for folder in folders:
-        spec, blobs, errors = validate_module(folder, scales, known)
-        if errors:
-            report.results.append(FileResult(folder.name, "refused", errors=errors))
-            continue
-        try:
-            with db.session.begin_nested():
-                result = store_module(spec, blobs)
-        except Exception as exc:  # IntegrityError from a concurrent import, mostly
-            from sqlalchemy.exc import IntegrityError
+    kind = ContentKind(
+        "module",
+        validate=partial(_read_module, scales=scales, known=known),
+        store=partial(_store_module, competences_checked=scales is not None),
+    )
+    return content.import_units(folders, kind)
 
-            if not isinstance(exc, IntegrityError):
-                raise
-            result = FileResult(
-                folder.name,
-                "refused",
-                errors=[
-                    LoadError(
-                        folder.name,
-                        "",
-                        "another import stored this module at the same time; run the import again",
-                    )
-                ],
-            )
-        if scales is None and result.status in ("created", "updated"):
-            result.detail += "; competences not checked: no framework is loaded"
-        report.results.append(result)
-    return report
+
+def _read_module(folder: Path, scales: Mapping[str, int] | None, known: set[str]):
+    spec, blobs, errors = validate_module(folder, scales, known)
+    return (None if errors else (spec, blobs)), errors
+
+
+def _store_module(checked: tuple[dict, dict[str, bytes]], name: str, competences_checked: bool) -> FileResult:
+    spec, blobs = checked
+    result = store_module(spec, blobs)
+    if not competences_checked and result.status in ("created", "updated"):
+        result.detail += "; competences not checked: no framework is loaded"
+    return result
 
 
 def store_module(spec: dict, blobs: dict[str, bytes]) -> FileResult:
-    from uprest.catalog import services
+    """Create the module, or publish the spec as its next version; "unchanged" when it is the published one."""
     from uprest.catalog.models import Module
 
     code = spec["code"]
@@ -582,34 +502,34 @@ def store_module(spec: dict, blobs: dict[str, bytes]) -> FileResult:
         db.session.flush()
         status = "created"
     else:
-        if module.owner_id is not None:
-            return FileResult(
-                code,
-                "refused",
-                errors=[
-                    LoadError(
-                        code, "", "this code belongs to a module a trainer authors in the browser"
-                    )
-                ],
-            )
-        current = module.published_version
-        if current is not None and current.content_hash == digest:
-            return FileResult(code, "unchanged", f"version {current.version}")
-        if services.draft_of(module) is not None:
-            return FileResult(
-                code,
-                "refused",
-                errors=[
-                    LoadError(
-                        code,
-                        "",
-                        "the module has an unpublished draft edited in the browser: "
-                        "publish or discard it first",
-                    )
-                ],
-            )
+        answer = _unchanged_or_refused(module, digest)
+        if answer is not None:
+            return answer
         status = "updated"
-    number = (max((v.version for v in module.versions), default=0)) + 1
+    number = _publish(module, spec, blobs, digest)
+    return FileResult(
+        code, status, f"version {number}, {len(spec['lessons'])} lessons, {len(spec['questions'])} questions"
+    )
+
+
+def _unchanged_or_refused(module, digest: str) -> FileResult | None:
+    """The answer for an existing module when the import must not add a version; None when it may."""
+    from uprest.catalog import services
+
+    if module.owner_id is not None:
+        return content.refused(module.code, "this code belongs to a module a trainer authors in the browser")
+    current = module.published_version
+    if current is not None and current.content_hash == digest:
+        return FileResult(module.code, "unchanged", f"version {current.version}")
+    if services.draft_of(module) is not None:
+        message = "the module has an unpublished draft edited in the browser: publish or discard it first"
+        return content.refused(module.code, message)
+    return None
+
+
+def _publish(module, spec: dict, blobs: dict[str, bytes], digest: str) -> int:
+    """Add the spec as the module's next version and publish it; the new version number."""
+    number = max((v.version for v in module.versions), default=0) + 1
     version = version_from_spec(module, spec, blobs, number)
     version.content_hash = digest
     version.published_at = utcnow()
@@ -619,25 +539,15 @@ def store_module(spec: dict, blobs: dict[str, bytes]) -> FileResult:
         module.status = "published"
     module.updated_at = utcnow()
     db.session.flush()
-    return FileResult(
-        code,
-        status,
-        f"version {number}, {len(spec['lessons'])} lessons, {len(spec['questions'])} questions",
-    )
+    return number
 
 
 def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int):
+    """A new ModuleVersion of `module` holding everything of the validated spec."""
     from uprest.catalog import services
-    from uprest.catalog.models import (
-        Lesson,
-        LessonText,
-        ModuleOutcome,
-        ModuleVersion,
-        Question,
-        QuestionText,
-        VersionFile,
-    )
+    from uprest.catalog.models import ModuleVersion, VersionFile
 
+    quiz = spec["quiz"]
     v = ModuleVersion(
         module=module,
         version=number,
@@ -651,12 +561,24 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int):
         participation=spec["participation"],
         assessment_type=spec["assessment_type"],
         prerequisites=spec["prerequisites"],
-        pass_mark=spec["quiz"]["pass_mark"],
-        max_attempts=spec["quiz"]["max_attempts"],
-        shuffle=spec["quiz"]["shuffle"],
+        pass_mark=quiz["pass_mark"],
+        max_attempts=quiz["max_attempts"],
+        shuffle=quiz["shuffle"],
     )
     db.session.add(v)
-    v.outcomes = [
+    v.outcomes = _outcome_rows(spec["outcomes"])
+    v.lessons = _lesson_rows(spec["lessons"])
+    v.questions = _question_rows(spec["questions"])
+    for name, data in blobs.items():
+        v.files.append(VersionFile(name=name, file=services.store_file(module, data)))
+    services.refresh(v)
+    return v
+
+
+def _outcome_rows(outcomes: list[dict]) -> list:
+    from uprest.catalog.models import ModuleOutcome
+
+    return [
         ModuleOutcome(
             position=i,
             competence_key=o["competence"],
@@ -664,41 +586,42 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int):
             to_level=o["to_level"],
             text=o["text"],
         )
-        for i, o in enumerate(spec["outcomes"], 1)
+        for i, o in enumerate(outcomes, 1)
     ]
-    v.lessons = [
+
+
+def _lesson_rows(lessons: list[dict]) -> list:
+    from uprest.catalog.models import Lesson, LessonText
+
+    return [
         Lesson(
             position=le["position"],
             slug=le["slug"],
-            texts=[
-                LessonText(lang=lang, title=t["title"], body_md=t["body"])
-                for lang, t in le["texts"].items()
-            ],
+            texts=[LessonText(lang=lang, title=t["title"], body_md=t["body"]) for lang, t in le["texts"].items()],
         )
-        for le in spec["lessons"]
+        for le in lessons
     ]
-    v.questions = [
+
+
+def _question_rows(questions: list[dict]) -> list:
+    from uprest.catalog.models import Question, QuestionText
+
+    return [
         Question(
             position=i,
             key=q["key"],
             kind=q["kind"],
             correct=q["correct"],
             texts=[
-                QuestionText(
-                    lang=lang, text=t["text"], choices=t["choices"], feedback=t["feedback"]
-                )
+                QuestionText(lang=lang, text=t["text"], choices=t["choices"], feedback=t["feedback"])
                 for lang, t in q["texts"].items()
             ],
         )
-        for i, q in enumerate(spec["questions"], 1)
+        for i, q in enumerate(questions, 1)
     ]
-    for name, data in blobs.items():
-        v.files.append(VersionFile(name=name, file=services.store_file(module, data)))
-    services.refresh(v)
-    return v
 
 
-# --- export ------------------------------------------------------------------------------
+# --- export -------------------------------------------------------------------------------------------------
 
 
 def _i18n(texts: Mapping[str, str] | None) -> dict[str, str]:
@@ -712,13 +635,26 @@ def _num(value: float | None):
 
 
 def dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
-    )
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
 def version_documents(code: str, v) -> dict[str, str | bytes]:
     """A version's files in the courses/ format: relative path -> text (or image bytes)."""
+    docs: dict[str, str | bytes] = {"module.yaml": dump_yaml(_module_document(code, v))}
+    for lesson in v.lessons:
+        for t in lesson.texts:
+            docs[f"lessons/{lesson.position:02d}-{lesson.slug}.{t.lang}.md"] = f"# {t.title}\n\n{t.body_md}\n"
+    for lang in LANGS:
+        questions = _quiz_document(v, lang)
+        if questions:
+            docs[f"quiz.{lang}.yaml"] = dump_yaml({"questions": questions})
+    for vf in v.files:
+        docs[f"images/{vf.name}"] = vf.file.data
+    return docs
+
+
+def _module_document(code: str, v) -> dict[str, Any]:
+    """module.yaml of a version."""
     meta = {
         "code": code,
         "title": _i18n(v.title),
@@ -734,44 +670,30 @@ def version_documents(code: str, v) -> dict[str, str | bytes]:
         meta["quality_assurance"] = _i18n(v.quality_assurance)
     meta["prerequisites"] = list(v.prerequisites or [])
     meta["outcomes"] = [
-        {
-            "competence": o.competence_key,
-            "from_level": o.from_level,
-            "to_level": o.to_level,
-            "text": _i18n(o.text),
-        }
+        {"competence": o.competence_key, "from_level": o.from_level, "to_level": o.to_level, "text": _i18n(o.text)}
         for o in v.outcomes
     ]
     meta["quiz"] = {"pass_mark": v.pass_mark, "max_attempts": v.max_attempts, "shuffle": v.shuffle}
-    docs: dict[str, str | bytes] = {"module.yaml": dump_yaml(meta)}
-    for lesson in v.lessons:
-        for t in lesson.texts:
-            docs[f"lessons/{lesson.position:02d}-{lesson.slug}.{t.lang}.md"] = (
-                f"# {t.title}\n\n{t.body_md}\n"
-            )
-    for lang in LANGS:
-        questions = []
-        for q in v.questions:
-            t = q.text_in(lang)
-            if t is None:
-                continue
-            item: dict[str, Any] = {
-                "id": q.key,
-                "kind": q.kind,
-                "text": t.text,
-                "choices": [
-                    {"text": c, "correct": bool(ok)}
-                    for c, ok in zip(t.choices, q.correct, strict=False)
-                ],
-            }
-            if t.feedback:
-                item["feedback"] = t.feedback
-            questions.append(item)
-        if questions:
-            docs[f"quiz.{lang}.yaml"] = dump_yaml({"questions": questions})
-    for vf in v.files:
-        docs[f"images/{vf.name}"] = vf.file.data
-    return docs
+    return meta
+
+
+def _quiz_document(v, lang: str) -> list[dict]:
+    """The questions of quiz.<lang>.yaml: those of the version that have a text in `lang`."""
+    questions = []
+    for q in v.questions:
+        t = q.text_in(lang)
+        if t is None:
+            continue
+        item: dict[str, Any] = {
+            "id": q.key,
+            "kind": q.kind,
+            "text": t.text,
+            "choices": [{"text": c, "correct": bool(ok)} for c, ok in zip(t.choices, q.correct, strict=False)],
+        }
+        if t.feedback:
+            item["feedback"] = t.feedback
+        questions.append(item)
+    return questions
 
 
 def export_module(module, out: str | Path, version=None) -> Path:
@@ -785,11 +707,11 @@ def export_module(module, out: str | Path, version=None) -> Path:
     for path in stale:
         if path.is_file():
             path.unlink()
-    for rel, content in version_documents(module.code, v).items():
+    for rel, text in version_documents(module.code, v).items():
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
         else:
-            path.write_text(content, encoding="utf-8", newline="\n")
+            path.write_text(text, encoding="utf-8", newline="\n")
     return target

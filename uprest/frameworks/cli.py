@@ -8,28 +8,18 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from uprest.extensions import db
+from uprest.content import finish_command
 from uprest.frameworks import loader
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 frameworks_cli = AppGroup("frameworks", help="Competence frameworks (courses/frameworks/*.yaml).")
-profiles_cli = AppGroup(
-    "profiles", help="Target profiles per sub-sector and job role (courses/profiles/*.yaml)."
-)
+profiles_cli = AppGroup("profiles", help="Target profiles per sub-sector and job role (courses/profiles/*.yaml).")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(frameworks_cli)
     app.cli.add_command(profiles_cli)
-
-
-def _finish(report: loader.ImportReport) -> None:
-    for line in report.lines():
-        click.echo(line)
-    db.session.commit()  # what was valid is kept; a refused file imported nothing
-    if not report.ok:
-        raise SystemExit(1)
 
 
 @frameworks_cli.command("import")
@@ -39,7 +29,7 @@ def import_frameworks(path: Path | None):
 
     An unchanged file does nothing; a changed one becomes a new current revision.
     """
-    _finish(loader.import_frameworks(path or ROOT / "courses" / "frameworks"))
+    finish_command(loader.import_frameworks(path or ROOT / "courses" / "frameworks"))
 
 
 @profiles_cli.command("import")
@@ -49,4 +39,4 @@ def import_profiles(path: Path | None):
 
     Competence keys must exist in the current frameworks: import the frameworks first.
     """
-    _finish(loader.import_profiles(path or ROOT / "courses" / "profiles"))
+    finish_command(loader.import_profiles(path or ROOT / "courses" / "profiles"))
