@@ -44,8 +44,9 @@ def template_labels() -> dict:
 
 
 class StartForm(FlaskForm):
-    subsector = SelectField(_l("Your sub-sector"),
-                            validators=[InputRequired(message=_l("Please choose your sub-sector."))])
+    subsector = SelectField(
+        _l("Your sub-sector"), validators=[InputRequired(message=_l("Please choose your sub-sector."))]
+    )
     job_role = RadioField(_l("Your role"), validators=[InputRequired(message=_l("Please choose your role."))])
 
     def __init__(self, *args, **kwargs):
@@ -78,12 +79,18 @@ def page_form(page: Page, *, formdata=None, answers: dict[int, int] | None = Non
 
     for pc in page.competences:
         for item in pc.statements:
-            setattr(PageForm, field_name(item.id), RadioField(
-                pick(item.text), choices=_choices(SCALE), coerce=int, validators=[Optional()]))
+            setattr(
+                PageForm,
+                field_name(item.id),
+                RadioField(pick(item.text), choices=_choices(SCALE), coerce=int, validators=[Optional()]),
+            )
         for item in pc.knowledge:
             choices = [(i, pick(c.get("text"))) for i, c in enumerate(item.choices)]
-            setattr(PageForm, field_name(item.id), RadioField(
-                pick(item.text), choices=_choices(choices), coerce=int, validators=[Optional()]))
+            setattr(
+                PageForm,
+                field_name(item.id),
+                RadioField(pick(item.text), choices=_choices(choices), coerce=int, validators=[Optional()]),
+            )
     form = PageForm(formdata=formdata) if formdata is not None else PageForm()
     if formdata is None and answers:
         for item in page.items:
@@ -93,8 +100,9 @@ def page_form(page: Page, *, formdata=None, answers: dict[int, int] | None = Non
 
 
 def posted_answers(form: FlaskForm, page: Page) -> dict[int, int]:
-    return {item.id: form[field_name(item.id)].data for item in page.items
-            if form[field_name(item.id)].data is not None}
+    return {
+        item.id: form[field_name(item.id)].data for item in page.items if form[field_name(item.id)].data is not None
+    }
 
 
 def unknown_item_fields(formdata, form: FlaskForm) -> list[str]:

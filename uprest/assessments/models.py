@@ -5,14 +5,16 @@ starts, the run takes a snapshot of its target profile (which competences, on
 which page, with which target range and importance), so that later edits of the
 profile or new framework revisions do not move the questions under the
 learner's feet. Answers are stored per item (one row per run and item); the
-results are computed once, on submit, and kept per competence, together with a
-`CompetenceRecord` in the learner's history (never overwritten).
+results are computed once, on submit, and kept per competence; each is also added to the
+learner's competence history in the kernel (``uprest.frameworks.services.record_competence``, with the
+run as evidence), never overwritten.
 
 Once-only facts are guarded by the database:
 
 * one open run per user: ``open_key`` holds the user id while the run is open
   and NULL once it is submitted; the column is unique (NULLs never collide);
-* one response per (run, item), one result and one record per (run, competence).
+* one response per (run, item), one result per (run, competence); the kernel keeps one competence
+  record per (evidence "assessment_run" + run id, competence).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class AssessmentRun(db.Model):
     user: Mapped[User] = relationship()
     profile: Mapped[TargetProfile | None] = relationship()
     competences: Mapped[list[RunCompetence]] = relationship(
-        back_populates="run", cascade="all, delete-orphan",
+        back_populates="run",
+        cascade="all, delete-orphan",
         order_by=lambda: [RunCompetence.page, RunCompetence.position],
     )
     responses: Mapped[list[AssessmentResponse]] = relationship(back_populates="run", cascade="all, delete-orphan")
@@ -124,27 +127,4 @@ class AssessmentResult(db.Model):
     competence: Mapped[Competence] = relationship()
 
 
-class CompetenceRecord(db.Model):
-    """A level a user reached in a competence, with where it came from. History is kept, never overwritten.
-
-    Sources: ``self`` (self-assessment), ``quiz`` (self-assessment checked by
-    knowledge questions), later ``module`` and ``trainer``. A run records each
-    of its competences once (``run_id`` is NULL for the other sources).
-    """
-
-    __tablename__ = "competence_records"
-    __table_args__ = (UniqueConstraint("run_id", "competence_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id", ondelete="CASCADE"), index=True)
-    level: Mapped[int]
-    source: Mapped[str] = mapped_column(String(20))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_runs.id", ondelete="SET NULL"), index=True)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-    user: Mapped[User] = relationship()
-    competence: Mapped[Competence] = relationship()
-
-
-__all__ = ["AssessmentRun", "RunCompetence", "AssessmentResponse", "AssessmentResult", "CompetenceRecord"]
+__all__ = ["AssessmentRun", "RunCompetence", "AssessmentResponse", "AssessmentResult"]

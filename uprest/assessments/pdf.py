@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale
 
-from uprest.assessments import services
+from uprest.assessments import presentation
 from uprest.assessments.forms import template_labels
 from uprest.assessments.models import AssessmentRun
 from uprest.pdf import render_pdf
@@ -21,5 +21,5 @@ def render_report(run: AssessmentRun) -> bytes:
     locale = report_locale(run)
     # The summary's sentences are translated when built, so they are built in the learner's language too.
     with force_locale(locale):
-        summary = services.result_summary(run, chart_id="pdf-gap-chart")
+        summary = presentation.result_summary(run, chart_id="pdf-gap-chart")
     return render_pdf("assessments/report_pdf.html", locale=locale, learner=run.user, **summary, **template_labels())

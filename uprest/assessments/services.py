@@ -1,34 +1,33 @@
-"""Assessment business rules. They flush, never commit: the caller commits."""
+"""Assessment domain rules: runs, answers, submitting, results and the business's combined profile.
+
+They flush, never commit: the caller commits. What the pages say about results (labels, sentences, the
+chart, the dashboard cards, the data download) is in ``presentation.py``; the pure rules are in
+``scoring.py`` (one learner's scores) and ``rules.py`` (a group's levels). Target profiles, competences and
+the learner's competence history belong to the kernel (``uprest.frameworks.services``).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
-from flask import url_for
-from flask_babel import gettext as _
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from uprest import charts
 from uprest.accounts.models import Organisation, Subsector, User
 from uprest.assessments import scoring
-from uprest.assessments.models import (
-    AssessmentResponse,
-    AssessmentResult,
-    AssessmentRun,
-    CompetenceRecord,
-    RunCompetence,
-)
+from uprest.assessments.models import AssessmentResponse, AssessmentResult, AssessmentRun, RunCompetence
 from uprest.extensions import db, utcnow
-from uprest.frameworks.models import Area, Competence, Framework, Item, ProfileTarget, TargetProfile
-from uprest.i18n import pick
+from uprest.frameworks import rules
+from uprest.frameworks import services as frameworks
+from uprest.frameworks.models import Area, Competence, Framework, Item, ProfileTarget
+from uprest.signals import assessment_submitted
 
 JOB_ROLES = ("owner", "staff")
+#: The evidence type of the competence records a submitted run adds (with the run's id).
+EVIDENCE = "assessment_run"
 COMPETENCES_PER_PAGE = 5
 STATEMENT = "statement"
 KNOWLEDGE = "knowledge"
@@ -38,27 +37,7 @@ class AssessmentError(Exception):
     """A rule was broken; the message is translated and safe to show."""
 
 
-# --- target profiles and the run plan ------------------------------------------------------------
-
-def profile_for(subsector: str, job_role: str) -> TargetProfile | None:
-    return db.session.scalar(
-        db.select(TargetProfile)
-        .where(TargetProfile.subsector == subsector, TargetProfile.job_role == job_role)
-        .options(selectinload(TargetProfile.targets))
-    )
-
-
-def current_competences(keys: list[str]) -> dict[str, Competence]:
-    """The competences of the *current* framework revisions with these stable keys."""
-    if not keys:
-        return {}
-    rows = db.session.scalars(
-        db.select(Competence)
-        .join(Framework, Competence.framework_id == Framework.id)
-        .where(Framework.is_current.is_(True), Competence.key.in_(keys))
-        .options(joinedload(Competence.framework), joinedload(Competence.area), selectinload(Competence.items))
-    ).unique()
-    return {c.key: c for c in rows}
+# --- the run plan ----------------------------------------------------------------------------------
 
 
 def statements_of(competence: Competence) -> list[Item]:
@@ -102,24 +81,44 @@ def start_run(user: User, *, subsector: str, job_role: str) -> tuple[AssessmentR
         return existing, False
     if subsector not in {s.value for s in Subsector} or job_role not in JOB_ROLES:
         raise AssessmentError(_l("Please choose a sub-sector and a role."))
-    profile = profile_for(subsector, job_role)
+    profile = frameworks.profile_for(subsector, job_role)
     if profile is None:
-        raise AssessmentError(_l("There is no target profile for this sub-sector and role yet. "
-                                 "Please choose another one or try again later."))
-    comps = current_competences([t.competence_key for t in profile.targets])
-    planned = [(comps[t.competence_key], t) for t in profile.targets
-               if t.competence_key in comps and statements_of(comps[t.competence_key])]
+        raise AssessmentError(
+            _l(
+                "There is no target profile for this sub-sector and role yet. "
+                "Please choose another one or try again later."
+            )
+        )
+    comps = frameworks.competences_by_key([t.competence_key for t in profile.targets], with_items=True)
+    planned = [
+        (comps[t.competence_key], t)
+        for t in profile.targets
+        if t.competence_key in comps and statements_of(comps[t.competence_key])
+    ]
     if not planned:
         raise AssessmentError(_l("The target profile for this sub-sector and role has no questions yet."))
     pages = plan_pages(planned)
-    run = AssessmentRun(user_id=user.id, open_key=user.id, profile_id=profile.id, subsector=subsector,
-                        job_role=job_role, page_count=len(pages), current_page=1)
+    run = AssessmentRun(
+        user_id=user.id,
+        open_key=user.id,
+        profile_id=profile.id,
+        subsector=subsector,
+        job_role=job_role,
+        page_count=len(pages),
+        current_page=1,
+    )
     for page_no, page in enumerate(pages, start=1):
         for position, (comp, target) in enumerate(page):
-            run.competences.append(RunCompetence(
-                competence_id=comp.id, page=page_no, position=position, target_min=target.min_level,
-                target_max=target.max_level, importance=target.importance,
-            ))
+            run.competences.append(
+                RunCompetence(
+                    competence_id=comp.id,
+                    page=page_no,
+                    position=position,
+                    target_min=target.min_level,
+                    target_max=target.max_level,
+                    importance=target.importance,
+                )
+            )
     try:
         with db.session.begin_nested():
             db.session.add(run)
@@ -133,6 +132,7 @@ def start_run(user: User, *, subsector: str, job_role: str) -> tuple[AssessmentR
 
 
 # --- the questionnaire ------------------------------------------------------------------------
+
 
 @dataclass
 class PageCompetence:
@@ -160,16 +160,20 @@ class Page:
 
 def run_pages(run: AssessmentRun) -> list[Page]:
     """The pages of the run with their competences and items, in order (one query for all)."""
-    targets = db.session.scalars(
-        db.select(RunCompetence)
-        .where(RunCompetence.run_id == run.id)
-        .order_by(RunCompetence.page, RunCompetence.position)
-        .options(
-            joinedload(RunCompetence.competence).joinedload(Competence.framework).selectinload(Framework.levels),
-            joinedload(RunCompetence.competence).joinedload(Competence.area),
-            joinedload(RunCompetence.competence).selectinload(Competence.items),
+    targets = (
+        db.session.scalars(
+            db.select(RunCompetence)
+            .where(RunCompetence.run_id == run.id)
+            .order_by(RunCompetence.page, RunCompetence.position)
+            .options(
+                joinedload(RunCompetence.competence).joinedload(Competence.framework).selectinload(Framework.levels),
+                joinedload(RunCompetence.competence).joinedload(Competence.area),
+                joinedload(RunCompetence.competence).selectinload(Competence.items),
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     pages: dict[int, Page] = {}
     for t in targets:
         comp = t.competence
@@ -240,23 +244,30 @@ def save_answers(run: AssessmentRun, answers: dict[int, int], *, go_to_page: int
     now = utcnow()
     # Claim the run first, in the database: a run submitted meanwhile (another tab) is not changed, and on
     # PostgreSQL the row lock orders this save and a parallel submit one after the other.
-    claimed = db.session.execute(
-        update(AssessmentRun)
-        .where(AssessmentRun.id == run.id, AssessmentRun.submitted_at.is_(None))
-        .values(current_page=max(1, min(run.page_count, go_to_page)), updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(AssessmentRun)
+            .where(AssessmentRun.id == run.id, AssessmentRun.submitted_at.is_(None))
+            .values(current_page=max(1, min(run.page_count, go_to_page)), updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not claimed:
         raise AssessmentError(_l("This assessment has been submitted and can no longer be changed."))
-    rows = [{"run_id": run.id, "item_id": item_id, "value": value, "answered_at": now}
-            for item_id, value in sorted(answers.items())]
+    rows = [
+        {"run_id": run.id, "item_id": item_id, "value": value, "answered_at": now}
+        for item_id, value in sorted(answers.items())
+    ]
     if rows:
         stmt = _upsert_stmt(rows)
         if stmt is not None:
             db.session.execute(stmt)
         else:  # pragma: no cover
-            existing = {r.item_id: r for r in db.session.scalars(
-                db.select(AssessmentResponse).where(AssessmentResponse.run_id == run.id))}
+            existing = {
+                r.item_id: r
+                for r in db.session.scalars(db.select(AssessmentResponse).where(AssessmentResponse.run_id == run.id))
+            }
             for row in rows:
                 if row["item_id"] in existing:
                     existing[row["item_id"]].value = row["value"]
@@ -267,6 +278,7 @@ def save_answers(run: AssessmentRun, answers: dict[int, int], *, go_to_page: int
 
 
 # --- submitting and scoring ---------------------------------------------------------------------
+
 
 def scoring_inputs(pages: list[Page], answers: dict[int, int]) -> list[scoring.CompetenceInput]:
     inputs = []
@@ -280,28 +292,41 @@ def scoring_inputs(pages: list[Page], answers: dict[int, int]) -> list[scoring.C
                     continue
                 answered += 1
                 correct += bool(k.choices[chosen].get("correct"))
-            inputs.append(scoring.CompetenceInput(
-                key=pc.competence.key, max_level=pc.competence.framework.max_level, ratings=ratings,
-                target_min=pc.target.target_min, target_max=pc.target.target_max,
-                importance=pc.target.importance, knowledge_correct=correct, knowledge_answered=answered,
-            ))
+            inputs.append(
+                scoring.CompetenceInput(
+                    key=pc.competence.key,
+                    max_level=pc.competence.framework.max_level,
+                    ratings=ratings,
+                    target_min=pc.target.target_min,
+                    target_max=pc.target.target_max,
+                    importance=pc.target.importance,
+                    knowledge_correct=correct,
+                    knowledge_answered=answered,
+                )
+            )
     return inputs
 
 
 def submit_run(run: AssessmentRun) -> bool:
-    """Submit the run once: score it, keep the results and add the competence records.
+    """Submit the run once: score it, keep the results, add the levels to the learner's competence history
+    and send ``assessment_submitted`` (its receivers run in this transaction).
 
     Returns False when the run had already been submitted (a double click or a parallel request):
-    the conditional update ``... WHERE submitted_at IS NULL`` lets exactly one request through.
-    Raises AssessmentError when questions are unanswered.
+    the conditional update ``... WHERE submitted_at IS NULL`` lets exactly one request through, and only
+    that one sends the signal. Raises AssessmentError when questions are unanswered.
     """
     open_run_filter = (AssessmentRun.id == run.id, AssessmentRun.submitted_at.is_(None))
     now = utcnow()
     # 1. Lock the open run (a no-op update): parallel submits and page saves wait here for each other.
-    if db.session.execute(
-        update(AssessmentRun).where(*open_run_filter).values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount != 1:
+    if (
+        db.session.execute(
+            update(AssessmentRun)
+            .where(*open_run_filter)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        != 1
+    ):
         db.session.refresh(run)
         return False
     # 2. Read the answers as they are now, under the lock.
@@ -310,10 +335,15 @@ def submit_run(run: AssessmentRun) -> bool:
     if not progress(pages, answers).complete:
         raise AssessmentError(_l("Please answer every question before you submit."))
     # 3. Close the run; the conditional update is the once-only guard.
-    won = db.session.execute(
-        update(AssessmentRun).where(*open_run_filter).values(submitted_at=now, open_key=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        db.session.execute(
+            update(AssessmentRun)
+            .where(*open_run_filter)
+            .values(submitted_at=now, open_key=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.refresh(run)
     if not won:
         return False
@@ -323,37 +353,63 @@ def submit_run(run: AssessmentRun) -> bool:
         with db.session.begin_nested():
             for rank, s in enumerate(scores, start=1):
                 comp = by_key[s.key]
-                db.session.add(AssessmentResult(
-                    run_id=run.id, competence_id=comp.id, competence_key=s.key, rank=rank,
-                    self_level=s.self_level, level=s.level, max_level=s.max_level, knowledge=s.knowledge,
-                    source=s.source, target_min=s.target_min, target_max=s.target_max,
-                    importance=s.importance, gap=s.gap, status=s.status, priority=s.priority,
-                ))
-                db.session.add(CompetenceRecord(user_id=run.user_id, competence_id=comp.id, level=s.level,
-                                                source=s.source, run_id=run.id, recorded_at=now))
-            db.session.flush()
+                db.session.add(
+                    AssessmentResult(
+                        run_id=run.id,
+                        competence_id=comp.id,
+                        competence_key=s.key,
+                        rank=rank,
+                        self_level=s.self_level,
+                        level=s.level,
+                        max_level=s.max_level,
+                        knowledge=s.knowledge,
+                        source=s.source,
+                        target_min=s.target_min,
+                        target_max=s.target_max,
+                        importance=s.importance,
+                        gap=s.gap,
+                        status=s.status,
+                        priority=s.priority,
+                    )
+                )
+                frameworks.record_competence(
+                    run.user_id, comp.id, s.level, s.source, evidence=(EVIDENCE, run.id), recorded_at=now
+                )
     except IntegrityError:  # the results were written by a parallel request
         return False
+    assessment_submitted.send(current_app._get_current_object(), user=run.user, run=run)
     return True
 
 
 # --- results ------------------------------------------------------------------------------------
 
+
 def results_of(run: AssessmentRun) -> list[AssessmentResult]:
-    return list(db.session.scalars(
-        db.select(AssessmentResult)
-        .where(AssessmentResult.run_id == run.id)
-        .order_by(AssessmentResult.rank)
-        .options(joinedload(AssessmentResult.competence).joinedload(Competence.framework))
-    ))
+    return list(
+        db.session.scalars(
+            db.select(AssessmentResult)
+            .where(AssessmentResult.run_id == run.id)
+            .order_by(AssessmentResult.rank)
+            .options(joinedload(AssessmentResult.competence).joinedload(Competence.framework))
+        )
+    )
+
+
+def runs_of(user: User) -> list[AssessmentRun]:
+    """Every run of the learner, open or submitted, oldest first."""
+    return list(
+        db.session.scalars(db.select(AssessmentRun).where(AssessmentRun.user_id == user.id).order_by(AssessmentRun.id))
+    )
 
 
 def submitted_runs(user: User) -> list[AssessmentRun]:
-    return list(db.session.scalars(
-        db.select(AssessmentRun)
-        .where(AssessmentRun.user_id == user.id, AssessmentRun.submitted_at.is_not(None))
-        .order_by(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            db.select(AssessmentRun)
+            .where(AssessmentRun.user_id == user.id, AssessmentRun.submitted_at.is_not(None))
+            .order_by(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc())
+        )
+    )
 
 
 def latest_submitted_run(user: User) -> AssessmentRun | None:
@@ -375,69 +431,13 @@ def previous_run(run: AssessmentRun) -> AssessmentRun | None:
             AssessmentRun.user_id == run.user_id,
             AssessmentRun.id != run.id,
             AssessmentRun.submitted_at.is_not(None),
-            db.or_(AssessmentRun.submitted_at < run.submitted_at,
-                   db.and_(AssessmentRun.submitted_at == run.submitted_at, AssessmentRun.id < run.id)),
+            db.or_(
+                AssessmentRun.submitted_at < run.submitted_at,
+                db.and_(AssessmentRun.submitted_at == run.submitted_at, AssessmentRun.id < run.id),
+            ),
         )
         .order_by(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc())
         .limit(1)
-    )
-
-
-IMPORTANCE_TEXT = {1: _l("useful for your role"), 2: _l("important for your role"),
-                   3: _l("essential for your role")}
-IMPORTANCE_LABEL = {1: _l("Useful"), 2: _l("Important"), 3: _l("Essential")}
-STATUS_LABEL = {scoring.BELOW: _l("Below the target range"), scoring.WITHIN: _l("Within the target range"),
-                scoring.ABOVE: _l("Above the target range")}
-KNOWLEDGE_LABEL = {scoring.CONFIRMED: _l("Confirmed by the knowledge check"),
-                   scoring.TEMPERED: _l("Lowered by one level by the knowledge check")}
-
-
-# Labels are looked up lazily: only the one shown is translated (a result page shows dozens).
-def importance_text(importance: int) -> str:
-    return str(IMPORTANCE_TEXT.get(importance, IMPORTANCE_TEXT[2]))
-
-
-def importance_label(importance: int) -> str:
-    return str(IMPORTANCE_LABEL.get(importance, IMPORTANCE_LABEL[2]))
-
-
-def status_label(status: str) -> str:
-    label = STATUS_LABEL.get(status)
-    return str(label) if label is not None else status
-
-
-def target_text(target_min: int, target_max: int | None) -> str:
-    if target_max is None:
-        return _("%(min)s or higher", min=target_min)
-    if target_max == target_min:
-        return str(target_min)
-    return _("%(min)s–%(max)s", min=target_min, max=target_max)
-
-
-def priority_sentence(result: AssessmentResult) -> str:
-    """A top priority in plain words."""
-    return _("%(name)s: you are at level %(level)s, your target is %(target)s — a gap of %(gap)s, %(importance)s.",
-             name=pick(result.competence.name), level=result.level, target=result.target_min,
-             gap=result.gap, importance=importance_text(result.importance))
-
-
-def gap_chart(results: list[AssessmentResult], *, chart_id: str = "gap-chart") -> Markup:
-    bars = [charts.RangeBar(
-        label=pick(r.competence.name), value=r.level, scale_max=r.max_level, target_min=r.target_min,
-        target_max=r.target_max,
-        value_text=_("Level %(level)s of %(max)s · target %(target)s", level=r.level, max=r.max_level,
-                     target=target_text(r.target_min, r.target_max)),
-    ) for r in results]
-    below = sum(1 for r in results if r.gap > 0)
-    return charts.range_bar_chart(
-        bars,
-        title=_("Your level and your target range per competence"),
-        desc=_("%(count)s competences; %(below)s below the target range. Each bar shows your level on the "
-               "competence's own scale; the hatched band under it shows the target range. The table below "
-               "gives the same data.", count=len(results), below=below),
-        value_legend=_("Your level"),
-        target_legend=_("Target range"),
-        chart_id=chart_id,
     )
 
 
@@ -451,116 +451,25 @@ def previous_levels(run: AssessmentRun | None) -> dict[str, int]:
     return dict(rows)
 
 
-@dataclass
-class ResultRow:
-    """One competence of a result, with the words the page and the PDF show."""
-
-    result: AssessmentResult
-    name: str
-    framework: str
-    target: str
-    status: str
-    importance: str
-    knowledge: str
-    previous_level: int | None
-    sentence: str
-
-    @property
-    def change(self) -> int | None:
-        return None if self.previous_level is None else self.result.level - self.previous_level
-
-
-def knowledge_label(outcome: str | None) -> str:
-    return str(KNOWLEDGE_LABEL.get(outcome or "", _l("Self-rating only")))
-
-
-def result_summary(run: AssessmentRun, *, chart_id: str = "gap-chart") -> dict:
-    """Everything the result page and the PDF show: results in rank order, top priorities, the chart and
-    the comparison with the previous submitted run (by stable competence key)."""
-    results = results_of(run)
-    previous = previous_run(run)
-    before = previous_levels(previous)
-    rows = [ResultRow(
-        result=r, name=pick(r.competence.name), framework=pick(r.competence.framework.name),
-        target=target_text(r.target_min, r.target_max), status=status_label(r.status),
-        importance=importance_label(r.importance), knowledge=knowledge_label(r.knowledge),
-        previous_level=before.get(r.competence_key), sentence=priority_sentence(r),
-    ) for r in results]
-    return {
-        "run": run,
-        "rows": rows,
-        "top": [row for row in rows if row.result.gap > 0][:5],
-        "previous": previous,
-        "chart": gap_chart(results, chart_id=chart_id),
-    }
-
-
-def gap_profile_data(run: AssessmentRun) -> dict:
-    """The run's gap profile as plain JSON-ready data (the API)."""
-    return {
-        "run_id": run.id,
-        "started_at": run.started_at.isoformat(),
-        "submitted_at": run.submitted_at.isoformat() if run.submitted_at else None,
-        "subsector": run.subsector,
-        "job_role": run.job_role,
-        "competences": [
-            {
-                "key": r.competence_key,
-                "framework": r.competence.framework.code,
-                "code": r.competence.code,
-                "name": dict(r.competence.name or {}),
-                "rank": r.rank,
-                "level": r.level,
-                "self_level": r.self_level,
-                "max_level": r.max_level,
-                "knowledge_check": r.knowledge,
-                "source": r.source,
-                "target": {"min": r.target_min, "max": r.target_max},
-                "importance": r.importance,
-                "gap": r.gap,
-                "status": r.status,
-                "priority": r.priority,
-            }
-            for r in results_of(run)
-        ],
-    }
-
-
 # --- the business view ---------------------------------------------------------------------------
-
-@dataclass
-class BusinessRow:
-    key: str
-    name: dict
-    members: int
-    mean_level: Decimal | None
-    max_level: int | None
-    target_min: int | None
-    target_max: int | None
-    importance: int | None
-
-    @property
-    def gap(self) -> Decimal | None:
-        if self.mean_level is None or self.target_min is None:
-            return None
-        return max(Decimal(0), Decimal(self.target_min) - self.mean_level)
 
 
 @dataclass
 class BusinessProfile:
+    """The combined levels of a business's sharing members against the owner target profile."""
+
     organisation: Organisation
-    members: int
-    sharing: int
-    assessed: int
-    rows: list[BusinessRow]
+    levels: rules.GroupLevels
+    names: dict[str, dict] = field(default_factory=dict)  # competence key -> its name by language
 
 
 def business_profile(org: Organisation) -> BusinessProfile:
     """Per competence: how many sharing members have a submitted run, and their mean level (latest run each),
-    against the owner target profile of the business's sub-sector. Members who do not share are left out."""
+    against the owner target profile of the business's sub-sector (``rules.group_levels``). Members who do
+    not share are left out."""
     members = db.session.scalars(db.select(User).where(User.organisation_id == org.id)).all()
     sharing_ids = [m.id for m in members if m.shares_with_organisation]
-    latest: dict[int, int] = {}
+    latest: dict[int, int] = {}  # user id -> their latest submitted run
     if sharing_ids:
         for user_id, run_id in db.session.execute(
             db.select(AssessmentRun.user_id, AssessmentRun.id)
@@ -568,94 +477,46 @@ def business_profile(org: Organisation) -> BusinessProfile:
             .order_by(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc())
         ):
             latest.setdefault(user_id, run_id)
-    levels: dict[str, list[int]] = defaultdict(list)
+    run_user = {run_id: user_id for user_id, run_id in latest.items()}
+    observed: dict[int, list[rules.Observation]] = {}
     names: dict[str, dict] = {}
-    max_levels: dict[str, int] = {}
     if latest:
-        for r in db.session.scalars(
-            db.select(AssessmentResult).where(AssessmentResult.run_id.in_(list(latest.values())))
-            .options(joinedload(AssessmentResult.competence))
+        for run_id, key, level, max_level, name in db.session.execute(
+            db.select(
+                AssessmentResult.run_id,
+                AssessmentResult.competence_key,
+                AssessmentResult.level,
+                AssessmentResult.max_level,
+                Competence.name,
+            )
+            .join(Competence, AssessmentResult.competence_id == Competence.id)
+            .where(AssessmentResult.run_id.in_(list(latest.values())))
         ):
-            levels[r.competence_key].append(r.level)
-            names.setdefault(r.competence_key, r.competence.name)
-            max_levels[r.competence_key] = r.max_level
-    profile = profile_for(org.subsector, "owner")
-    targets = {t.competence_key: t for t in (profile.targets if profile else [])}
-    missing_names = [k for k in targets if k not in names]
-    for key, comp in current_competences(missing_names).items():
+            observed.setdefault(run_user[run_id], []).append(rules.Observation(key, level, max_level))
+            names.setdefault(key, name)
+    profile = frameworks.profile_for(org.subsector, "owner")
+    targets = [
+        rules.Target(t.competence_key, t.min_level, t.max_level, t.importance)
+        for t in (profile.targets if profile else [])
+    ]
+    scales = {}
+    for key, comp in frameworks.competences_by_key(t.key for t in targets if t.key not in names).items():
         names[key] = comp.name
-        max_levels[key] = comp.framework.max_level
-    rows = []
-    for key in sorted(set(levels) | set(targets)):
-        vals = levels.get(key, [])
-        mean = (Decimal(sum(vals)) / len(vals)).quantize(Decimal("0.1"), ROUND_HALF_UP) if vals else None
-        t = targets.get(key)
-        rows.append(BusinessRow(key=key, name=names.get(key, {"en": key}), members=len(vals), mean_level=mean,
-                                max_level=max_levels.get(key), target_min=t.min_level if t else None,
-                                target_max=t.max_level if t else None, importance=t.importance if t else None))
-    rows.sort(key=lambda r: (-(r.gap or 0) * (r.importance or 0), r.key))
-    return BusinessProfile(organisation=org, members=len(members), sharing=len(sharing_ids),
-                           assessed=len(latest), rows=rows)
+        scales[key] = comp.framework.max_level
+    group = rules.group_levels(
+        [rules.Member(m.id, m.shares_with_organisation, tuple(observed.get(m.id, ()))) for m in members],
+        targets,
+        scales,
+    )
+    return BusinessProfile(organisation=org, levels=group, names=names)
 
 
-# --- the home page ---------------------------------------------------------------------------------
-
-def dashboard_cards(user: User) -> list:
-    """A card to start or continue the assessment, or to see the latest result; owners also get the
-    business profile."""
-    from uprest.main.services import Card
-
-    cards = []
-    current = open_run(user)
-    latest = latest_submitted_run(user)
-    if current is not None:
-        cards.append(Card(_l("Your skills assessment"),
-                          _l("You have an assessment in progress. Your answers are saved: "
-                             "continue where you left off."),
-                          url_for("assessments.page", run_id=current.id, page=current.current_page),
-                          _l("Continue the assessment")))
-    elif latest is not None:
-        cards.append(Card(_l("Your skills assessment"),
-                          _l("See your skills-gap profile and your top priorities, or take the assessment again."),
-                          url_for("assessments.result", run_id=latest.id), _l("See your latest result")))
-    else:
-        cards.append(Card(_l("Your skills assessment"),
-                          _l("Find out in about 15 minutes which digital and green skills your role needs most."),
-                          url_for("assessments.index"), _l("Start the assessment")))
-    if user.is_owner:
-        cards.append(Card(_l("Skills in your business"),
-                          _l("The combined profile of the members who share their results with you."),
-                          url_for("assessments.business"), _l("See the business profile")))
-    return cards
-
-
-# --- the learner's own data (used by the account export and deletion) -----------
-
-def export_user_data(user: User) -> dict:
-    """The learner's assessments and competence records, as plain data."""
-    runs = db.session.scalars(
-        db.select(AssessmentRun).where(AssessmentRun.user_id == user.id).order_by(AssessmentRun.id)
-    ).all()
-    records = db.session.scalars(
-        db.select(CompetenceRecord).where(CompetenceRecord.user_id == user.id).order_by(CompetenceRecord.id)
-    ).all()
-    return {
-        "assessments": [
-            {**gap_profile_data(run)} if run.submitted_at else
-            {"run_id": run.id, "started_at": run.started_at.isoformat(), "submitted_at": None}
-            for run in runs
-        ],
-        "competence_records": [
-            {"competence": r.competence.key, "level": r.level, "source": r.source,
-             "recorded_at": r.recorded_at.isoformat()}
-            for r in records
-        ],
-    }
+# --- the learner's own data (the account's deletion; the download is in presentation.py) ----------
 
 
 def erase_user_data(user: User) -> None:
-    """Delete the learner's runs (with answers and results) and competence records."""
-    db.session.execute(db.delete(CompetenceRecord).where(CompetenceRecord.user_id == user.id))
+    """Delete the learner's runs with their answers and results (their competence records are the
+    kernel's: ``uprest.frameworks.services.erase_user_data``)."""
     run_ids = db.select(AssessmentRun.id).where(AssessmentRun.user_id == user.id)
     for model in (AssessmentResponse, AssessmentResult, RunCompetence):
         db.session.execute(db.delete(model).where(model.run_id.in_(run_ids)))

@@ -7,7 +7,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from uprest.assessments import services
+from uprest.assessments import presentation, services
 from uprest.assessments.forms import (
     SCALE,
     StartForm,
@@ -46,7 +46,9 @@ def _start_form() -> StartForm:
 @login_required
 def index():
     return render_template(
-        "assessments/index.html", form=_start_form(), current=services.open_run(current_user),
+        "assessments/index.html",
+        form=_start_form(),
+        current=services.open_run(current_user),
         runs=services.submitted_runs(current_user),
     )
 
@@ -56,8 +58,12 @@ def index():
 def start():
     form = _start_form()
     if not form.validate_on_submit():
-        return render_template("assessments/index.html", form=form, current=services.open_run(current_user),
-                               runs=services.submitted_runs(current_user)), 400
+        return render_template(
+            "assessments/index.html",
+            form=form,
+            current=services.open_run(current_user),
+            runs=services.submitted_runs(current_user),
+        ), 400
     try:
         run, created = services.start_run(current_user, subsector=form.subsector.data, job_role=form.job_role.data)
     except services.AssessmentError as exc:
@@ -114,8 +120,12 @@ def page(run_id: int, page: int):
         return redirect(url_for("assessments.page", run_id=run.id, page=max(1, target)))
     answers = services.answers_of(run)
     return render_template(
-        "assessments/page.html", run=run, pages=pages, current=current,
-        form=page_form(current, answers=answers), field_name=field_name,
+        "assessments/page.html",
+        run=run,
+        pages=pages,
+        current=current,
+        form=page_form(current, answers=answers),
+        field_name=field_name,
         state=services.progress(pages, answers, page),
     )
 
@@ -128,8 +138,9 @@ def review(run_id: int):
         return redirect(url_for("assessments.result", run_id=run.id))
     pages = services.run_pages(run)
     state = services.progress(pages, services.answers_of(run), run.current_page)
-    return render_template("assessments/review.html", run=run, pages=pages, state=state, form=SubmitForm(),
-                           show_missing=False)
+    return render_template(
+        "assessments/review.html", run=run, pages=pages, state=state, form=SubmitForm(), show_missing=False
+    )
 
 
 @bp.route("/<int:run_id>/submit", methods=["POST"])
@@ -146,8 +157,9 @@ def submit(run_id: int):
     except services.AssessmentError as exc:
         pages = services.run_pages(run)
         state = services.progress(pages, services.answers_of(run), run.current_page)
-        return render_template("assessments/review.html", run=run, pages=pages, state=state, form=form,
-                               show_missing=True, error=str(exc)), 400
+        return render_template(
+            "assessments/review.html", run=run, pages=pages, state=state, form=form, show_missing=True, error=str(exc)
+        ), 400
     db.session.commit()
     flash(_("Thank you! Your assessment has been submitted."), "success")
     return redirect(url_for("assessments.result", run_id=run.id))
@@ -159,7 +171,7 @@ def result(run_id: int):
     run = _own_run(run_id)
     if not run.is_submitted:
         return redirect(url_for("assessments.page", run_id=run.id, page=run.current_page))
-    return render_template("assessments/result.html", **services.result_summary(run, chart_id="gap-chart"))
+    return render_template("assessments/result.html", **presentation.result_summary(run, chart_id="gap-chart"))
 
 
 @bp.route("/<int:run_id>/report.pdf")
@@ -185,8 +197,7 @@ def business():
     org = current_user.organisation
     if org is None or org.owner_id != current_user.id:
         abort(403)
-    return render_template("assessments/business.html", profile=services.business_profile(org),
-                           services=services)
+    return render_template("assessments/business.html", **presentation.business_page(org))
 
 
 @bp.context_processor

@@ -5,16 +5,24 @@ a new revision and marks it current, while assessment results keep pointing at
 the competences of the revision they used. Target profiles refer to competences
 by their stable key ``framework_code:competence_code`` so that they survive new
 revisions.
+
+The learner's competence state lives here too, in the kernel: a ``CompetenceRecord`` is one level a learner
+reached in a competence, written by any feature that has evidence of it (an assessment today; modules,
+trainers and recognition of prior learning next).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from uprest.accounts.models import User
 
 I18n = dict[str, str]  # {"en": "...", "sv": "...", ...}
 
@@ -161,3 +169,42 @@ class ProfileTarget(db.Model):
     importance: Mapped[int] = mapped_column(default=2)  # 1 useful .. 3 essential
 
     profile: Mapped[TargetProfile] = relationship(back_populates="targets")
+
+
+class CompetenceRecord(db.Model):
+    """A level a user reached in a competence, with where it came from. History is kept, never overwritten.
+
+    ``source`` says how the level was established: ``self`` (self-assessment), ``quiz`` (self-assessment
+    checked by knowledge questions), later ``module``, ``trainer``, ``prior_learning``. The evidence is a
+    generic reference to the feature's own row (``evidence_type`` "assessment_run", later "module",
+    "trainer", ...; ``evidence_id`` its id) and not a foreign key, so that the kernel knows no feature's
+    table. One piece of evidence records a competence once (unique); records without evidence (both NULL)
+    are not limited. The evidence may be erased later (a deleted account): the record keeps its id.
+    """
+
+    __tablename__ = "competence_records"
+    __table_args__ = (
+        UniqueConstraint("evidence_type", "evidence_id", "competence_id"),
+        CheckConstraint("(evidence_type IS NULL) = (evidence_id IS NULL)", name="evidence_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int]
+    source: Mapped[str] = mapped_column(String(20))
+    evidence_type: Mapped[str | None] = mapped_column(String(30))
+    evidence_id: Mapped[int | None]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship()
+    competence: Mapped[Competence] = relationship()
+
+    @property
+    def evidence(self) -> tuple[str, int] | None:
+        if self.evidence_type is None or self.evidence_id is None:
+            return None
+        return self.evidence_type, self.evidence_id
+
+    def __repr__(self) -> str:
+        return f"<CompetenceRecord {self.id} user={self.user_id} competence={self.competence_id} level={self.level}>"

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from uprest.accounts.models import Role, User
-from uprest.extensions import db
+from uprest.extensions import db, utcnow
 from uprest.frameworks import loader
 from uprest.frameworks.models import (
     Area,
     Competence,
+    CompetenceRecord,
     Framework,
     Item,
     ProficiencyLevel,
@@ -47,9 +50,7 @@ def current_frameworks_stmt():
 def current_frameworks() -> list[Framework]:
     return list(
         db.session.scalars(
-            current_frameworks_stmt().options(
-                selectinload(Framework.levels), selectinload(Framework.bands)
-            )
+            current_frameworks_stmt().options(selectinload(Framework.levels), selectinload(Framework.bands))
         )
     )
 
@@ -75,9 +76,7 @@ def framework_detail(code: str) -> Framework | None:
         .options(
             selectinload(Framework.levels),
             selectinload(Framework.bands),
-            selectinload(Framework.areas)
-            .selectinload(Area.competences)
-            .selectinload(Competence.items),
+            selectinload(Framework.areas).selectinload(Area.competences).selectinload(Competence.items),
         )
         .order_by(Framework.revision.desc())
         .limit(1)
@@ -86,10 +85,7 @@ def framework_detail(code: str) -> Framework | None:
 
 def framework_counts(framework_ids: list[int]) -> dict[int, dict[str, int]]:
     """Per framework id: the number of areas, competences, statements and knowledge questions."""
-    counts = {
-        fid: {"areas": 0, "competences": 0, "statements": 0, "knowledge": 0}
-        for fid in framework_ids
-    }
+    counts = {fid: {"areas": 0, "competences": 0, "statements": 0, "knowledge": 0} for fid in framework_ids}
     if not framework_ids:
         return counts
     for fid, n in db.session.execute(
@@ -115,38 +111,42 @@ def framework_counts(framework_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
+def current_competences_stmt():
+    """Competences of the *current* framework revisions (the one query the helpers below refine)."""
+    return (
+        db.select(Competence)
+        .join(Framework, Competence.framework_id == Framework.id)
+        .where(Framework.is_current.is_(True))
+    )
+
+
 def competence_by_key(key: str) -> Competence | None:
     """The competence with this stable key ("digcomp:1.1") in its current framework revision."""
     if not loader.KEY_RE.match(key or ""):
         return None
     return db.session.scalar(
-        db.select(Competence)
-        .join(Framework, Competence.framework_id == Framework.id)
-        .where(Competence.key == key, Framework.is_current.is_(True))
-        .order_by(Framework.revision.desc())
-        .limit(1)
+        current_competences_stmt().where(Competence.key == key).order_by(Framework.revision.desc()).limit(1)
     )
 
 
-def competences_by_key(keys) -> dict[str, Competence]:
+def competences_by_key(keys, *, with_items: bool = False) -> dict[str, Competence]:
+    """Stable key -> competence of the current framework revision, with its framework and area loaded
+    (and its items with ``with_items``). Keys that are not well-formed or not known are left out."""
     keys = [k for k in set(keys) if isinstance(k, str) and loader.KEY_RE.match(k)]
     if not keys:
         return {}
-    rows = db.session.scalars(
-        db.select(Competence)
-        .join(Framework, Competence.framework_id == Framework.id)
-        .where(Competence.key.in_(keys), Framework.is_current.is_(True))
-    )
-    return {c.key: c for c in rows}
+    options = [joinedload(Competence.framework), joinedload(Competence.area)]
+    if with_items:
+        options.append(selectinload(Competence.items))
+    rows = db.session.scalars(current_competences_stmt().where(Competence.key.in_(keys)).options(*options))
+    return {c.key: c for c in rows.unique()}
 
 
 def current_competences() -> list[Competence]:
     """Every competence of the current frameworks, in framework and framework order."""
     return list(
         db.session.scalars(
-            db.select(Competence)
-            .join(Framework, Competence.framework_id == Framework.id)
-            .where(Framework.is_current.is_(True))
+            current_competences_stmt()
             .options(selectinload(Competence.framework), selectinload(Competence.area))
             .order_by(Framework.code, Competence.position)
         )
@@ -156,9 +156,9 @@ def current_competences() -> list[Competence]:
 def current_revision_key() -> tuple[int, ...]:
     """The ids of the current framework revisions: changes whenever a framework is re-imported, so it
     keys caches of data derived from the current frameworks."""
-    return tuple(db.session.scalars(
-        db.select(Framework.id).where(Framework.is_current.is_(True)).order_by(Framework.id)
-    ))
+    return tuple(
+        db.session.scalars(db.select(Framework.id).where(Framework.is_current.is_(True)).order_by(Framework.id))
+    )
 
 
 def competence_scales() -> dict[str, int]:
@@ -191,9 +191,12 @@ def framework_languages(framework: Framework) -> list[str]:
 
 
 def profile_for(subsector: str, job_role: str, create: bool = False) -> TargetProfile | None:
-    """The target profile of a sub-sector and job role; with create=True it is made when missing."""
-    stmt = db.select(TargetProfile).where(
-        TargetProfile.subsector == subsector, TargetProfile.job_role == job_role
+    """The target profile of a sub-sector and job role, with its targets; with create=True it is made
+    when missing."""
+    stmt = (
+        db.select(TargetProfile)
+        .where(TargetProfile.subsector == subsector, TargetProfile.job_role == job_role)
+        .options(selectinload(TargetProfile.targets))
     )
     profile = db.session.scalar(stmt)
     if profile is None and create:
@@ -212,9 +215,7 @@ def profiles_overview() -> dict[tuple[str, str], tuple[TargetProfile | None, int
     """(subsector, job_role) -> (profile or None, number of targets), for every combination."""
     profiles = {
         (p.subsector, p.job_role): p
-        for p in db.session.scalars(
-            db.select(TargetProfile).options(selectinload(TargetProfile.targets))
-        )
+        for p in db.session.scalars(db.select(TargetProfile).options(selectinload(TargetProfile.targets)))
     }
     return {
         (s, r): (profiles.get((s, r)), len(profiles[(s, r)].targets) if (s, r) in profiles else 0)
@@ -223,9 +224,7 @@ def profiles_overview() -> dict[tuple[str, str], tuple[TargetProfile | None, int
     }
 
 
-def update_profile_targets(
-    profile: TargetProfile, rows: list[TargetRow], actor: User | None
-) -> bool:
+def update_profile_targets(profile: TargetProfile, rows: list[TargetRow], actor: User | None) -> bool:
     """Make the profile's targets exactly `rows`. Checks every row again (the form is a courtesy).
 
     Returns whether anything changed. Raises ProfileError and changes nothing when a row
@@ -239,12 +238,8 @@ def update_profile_targets(
         if row.competence_key in seen:
             raise ProfileError(_l("%(key)s is listed twice.", key=row.competence_key))
         seen.add(row.competence_key)
-        if loader.target_problems(
-            row.min_level, row.max_level, row.importance, scales[row.competence_key]
-        ):
-            raise ProfileError(
-                _l("The levels or the importance of %(key)s are not valid.", key=row.competence_key)
-            )
+        if loader.target_problems(row.min_level, row.max_level, row.importance, scales[row.competence_key]):
+            raise ProfileError(_l("The levels or the importance of %(key)s are not valid.", key=row.competence_key))
     data = [
         {
             "competence_key": r.competence_key,
@@ -266,10 +261,7 @@ def update_profile_targets(
     except IntegrityError:
         db.session.expire(profile)
         raise ProfileError(
-            _l(
-                "Someone else saved this profile at the same moment. "
-                "Please check the targets and save again."
-            )
+            _l("Someone else saved this profile at the same moment. Please check the targets and save again.")
         ) from None
     return status != "unchanged"
 
@@ -279,19 +271,111 @@ def scale_levels(framework_ids) -> dict[int, list[ProficiencyLevel]]:
     out: dict[int, list[ProficiencyLevel]] = {fid: [] for fid in ids}
     if ids:
         for lvl in db.session.scalars(
-            db.select(ProficiencyLevel)
-            .where(ProficiencyLevel.framework_id.in_(ids))
-            .order_by(ProficiencyLevel.level)
+            db.select(ProficiencyLevel).where(ProficiencyLevel.framework_id.in_(ids)).order_by(ProficiencyLevel.level)
         ):
             out[lvl.framework_id].append(lvl)
     return out
+
+
+# --- the learner's competence state (the kernel: every feature with evidence writes here) ----------
+
+
+class CurrentLevel(NamedTuple):
+    level: int
+    source: str
+    recorded_at: datetime
+
+
+def record_competence(
+    user_id: int,
+    competence_id: int,
+    level: int,
+    source: str,
+    *,
+    evidence: tuple[str, int] | None = None,
+    recorded_at: datetime | None = None,
+) -> CompetenceRecord:
+    """Add a level to the learner's competence history (flushes, never commits).
+
+    ``evidence`` is ``(type, id)`` of what shows the level, e.g. ``("assessment_run", run.id)``; one piece
+    of evidence records a competence once: a second record raises ``IntegrityError`` (the database
+    decides, so parallel requests cannot both record). Call it inside a savepoint to recover from that.
+    """
+    if level < 1:
+        raise ValueError(f"a competence level starts at 1, not {level}")
+    if not source:
+        raise ValueError("a competence record needs a source")
+    evidence_type, evidence_id = evidence if evidence is not None else (None, None)
+    if evidence is not None and (not evidence_type or evidence_id is None):
+        raise ValueError(f"evidence must be (type, id), not {evidence!r}")
+    record = CompetenceRecord(
+        user_id=user_id,
+        competence_id=competence_id,
+        level=level,
+        source=source,
+        evidence_type=evidence_type,
+        evidence_id=evidence_id,
+        recorded_at=recorded_at or utcnow(),
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def competence_history(user: User) -> list[CompetenceRecord]:
+    """Every record of the learner, oldest first, with its competence and framework loaded."""
+    return list(
+        db.session.scalars(
+            db.select(CompetenceRecord)
+            .where(CompetenceRecord.user_id == user.id)
+            .order_by(CompetenceRecord.recorded_at, CompetenceRecord.id)
+            .options(joinedload(CompetenceRecord.competence).joinedload(Competence.framework))
+        )
+    )
+
+
+def current_levels(user: User) -> dict[str, CurrentLevel]:
+    """Competence key -> (level, source, recorded_at) of the learner's latest record of it. Keys are
+    stable across framework revisions, so a record of an older revision counts for the current one."""
+    rows = db.session.execute(
+        db.select(Competence.key, CompetenceRecord.level, CompetenceRecord.source, CompetenceRecord.recorded_at)
+        .join(Competence, CompetenceRecord.competence_id == Competence.id)
+        .where(CompetenceRecord.user_id == user.id)
+        .order_by(CompetenceRecord.recorded_at.desc(), CompetenceRecord.id.desc())
+    )
+    latest: dict[str, CurrentLevel] = {}
+    for key, level, source, recorded_at in rows:
+        latest.setdefault(key, CurrentLevel(level, source, recorded_at))
+    return latest
+
+
+def export_user_data(user: User) -> dict:
+    """The learner's competence records, as plain data (part of the account's data download)."""
+    return {
+        "competence_records": [
+            {
+                "competence": r.competence.key,
+                "level": r.level,
+                "source": r.source,
+                "evidence": {"type": r.evidence_type, "id": r.evidence_id} if r.evidence else None,
+                "recorded_at": r.recorded_at.isoformat(),
+            }
+            for r in competence_history(user)
+        ]
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """Delete the learner's competence records (flushes, never commits)."""
+    db.session.execute(db.delete(CompetenceRecord).where(CompetenceRecord.user_id == user.id))
+    db.session.flush()
 
 
 # --- home page ------------------------------------------------------------------------------
 
 
 def dashboard_cards(user: User) -> list:
-    from uprest.main.services import Card
+    from uprest.registry import Card
 
     if user.role not in (Role.TRAINER, Role.ADMIN):
         return []
