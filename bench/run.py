@@ -7,10 +7,16 @@ run: the ratio is what we compare between machines.
 
     python bench/run.py                      # SQLite in bench/out/, 10,000 users
     python bench/run.py --users 20000 --duration 15
+    python bench/run.py --paired --rounds 3     # /healthz right before every scenario; medians of 3 rounds
     UPREST_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/run.py
 
 Scenarios are added by later features in SCENARIOS (a name, a path, and whether it needs a login).
 Results are printed as a Markdown table to paste into docs/performance.md.
+
+On a machine where other work competes for the cores, the throughput of /healthz measured once at
+the start says little about the moment a later scenario ran: --paired measures /healthz again right
+before each scenario and gives each ratio against that measurement, and --rounds repeats the whole
+list and reports the median of each figure.
 """
 
 from __future__ import annotations
@@ -76,14 +82,22 @@ def seed(database_url: str, users: int) -> None:
             munis = list(db.session.scalars(db.select(Municipality.id)))
             shared_hash = hash_password(BENCH_PASSWORD)
             rows = [
-                {"email": f"bench{i}@bench.example", "name": f"Bench Learner {i}", "password_hash": shared_hash,
-                 "locale": ["en", "sv", "it", "fi", "hr"][i % 5], "role": "learner",
-                 "municipality_id": munis[i % len(munis)], "job_role": "staff",
-                 "shares_with_organisation": False, "is_active_account": True, "session_version": 1}
+                {
+                    "email": f"bench{i}@bench.example",
+                    "name": f"Bench Learner {i}",
+                    "password_hash": shared_hash,
+                    "locale": ["en", "sv", "it", "fi", "hr"][i % 5],
+                    "role": "learner",
+                    "municipality_id": munis[i % len(munis)],
+                    "job_role": "staff",
+                    "shares_with_organisation": False,
+                    "is_active_account": True,
+                    "session_version": 1,
+                }
                 for i in range(have, users)
             ]
             for start in range(0, len(rows), 2000):
-                db.session.execute(db.insert(User), rows[start:start + 2000])
+                db.session.execute(db.insert(User), rows[start : start + 2000])
             db.session.commit()
         state = {}
         for path in sorted((ROOT / "bench").glob("scenarios_*.py")):
@@ -118,19 +132,35 @@ def login_cookie(base: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    data = urllib.parse.urlencode({"email": "bench0@bench.example", "password": BENCH_PASSWORD,
-                                   "csrf_token": token}).encode()
+    data = urllib.parse.urlencode(
+        {"email": "bench0@bench.example", "password": BENCH_PASSWORD, "csrf_token": token}
+    ).encode()
     opener.open(base + "/login", data=data).read()
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
 def run_wrk(url: str, duration: int, connections: int, cookie: str | None) -> dict:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-           "-s", str(ROOT / "bench" / "report.lua"), url]
+    cmd = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "report.lua"),
+        url,
+    ]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def main() -> None:
@@ -139,6 +169,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", default=None, help="run only scenarios whose name contains this text")
+    parser.add_argument("--paired", action="store_true", help="measure /healthz right before every scenario")
+    parser.add_argument("--rounds", type=int, default=1, help="run the list this many times; report medians")
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
@@ -149,37 +181,73 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "UPREST_DATABASE_URL": database_url,
-           "UPREST_RATELIMIT_LOGIN_PER_ADDRESS": "100000 per minute",
-           "UPREST_RATELIMIT_LOGIN_PER_ACCOUNT": "100000 per minute"}
+    env = {
+        **os.environ,
+        "UPREST_DATABASE_URL": database_url,
+        "UPREST_RATELIMIT_LOGIN_PER_ADDRESS": "100000 per minute",
+        "UPREST_RATELIMIT_LOGIN_PER_ACCOUNT": "100000 per minute",
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    rounds: list[list[tuple[str, str, dict, float]]] = []
     try:
         wait_ready(base)
         cookie = login_cookie(base)
         scenarios = SCENARIOS + extra_scenarios()
         if args.only:
             scenarios = [s for s in scenarios if args.only in s[0] or s[0].startswith("trivial")]
-        results = []
-        for name, path, needs_login in scenarios:
-            run_wrk(base + path, 2, args.connections, cookie if needs_login else None)  # warm-up
-            r = run_wrk(base + path, args.duration, args.connections, cookie if needs_login else None)
-            results.append((name, path, r))
-            print(f"{name:<40} {r['rps']:>8.1f} req/s  p50 {r['p50_ms']:>7.2f} ms  p95 {r['p95_ms']:>7.2f} ms"
-                  f"  errors {r['errors']} non-2xx {r['non2xx']}", flush=True)
+        for n in range(args.rounds):
+            if args.rounds > 1:
+                print(f"-- round {n + 1} of {args.rounds}", flush=True)
+            results = []
+            trivial_rps = None
+            for name, path, needs_login in scenarios:
+                is_trivial = name.startswith("trivial")
+                if args.paired and not is_trivial:
+                    run_wrk(base + "/healthz", 1, args.connections, None)
+                    trivial_rps = run_wrk(base + "/healthz", args.duration, args.connections, None)["rps"]
+                run_wrk(base + path, 2, args.connections, cookie if needs_login else None)  # warm-up
+                r = run_wrk(base + path, args.duration, args.connections, cookie if needs_login else None)
+                if is_trivial and (trivial_rps is None or not args.paired):
+                    trivial_rps = r["rps"]
+                ratio = r["rps"] / trivial_rps if trivial_rps else 0.0
+                results.append((name, path, r, ratio))
+                print(
+                    f"{name:<40} {r['rps']:>8.1f} req/s  p50 {r['p50_ms']:>7.2f} ms  p95 {r['p95_ms']:>7.2f} ms"
+                    f"  vs /healthz {ratio:.2f}  errors {r['errors']} non-2xx {r['non2xx']}",
+                    flush=True,
+                )
+            rounds.append(results)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
 
-    trivial = results[0][2]
-    print("\n| scenario | path | req/s | p50 ms | p95 ms | req/s vs trivial | non-2xx |")
+    against = "the /healthz measured right before it" if args.paired else "/healthz of the same run"
+    label = f"median of {args.rounds} rounds" if args.rounds > 1 else "one run"
+    print(f"\n{label}; ratio: req/s against {against}\n")
+    print("| scenario | path | req/s | p50 ms | p95 ms | req/s vs trivial | non-2xx |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for name, path, r in results:
-        ratio = r["rps"] / trivial["rps"] if trivial["rps"] else 0
-        print(f"| {name} | `{path}` | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {ratio:.2f} |"
-              f" {r['non2xx']} |")
+    for i, (name, path, _r, _ratio) in enumerate(rounds[0]):
+        runs = [results[i] for results in rounds]
+        rps = median([r[2]["rps"] for r in runs])
+        p50 = median([r[2]["p50_ms"] for r in runs])
+        p95 = median([r[2]["p95_ms"] for r in runs])
+        ratio = median([r[3] for r in runs])
+        non2xx = sum(r[2]["non2xx"] for r in runs)
+        print(f"| {name} | `{path}` | {rps:.0f} | {p50:.1f} | {p95:.1f} | {ratio:.2f} | {non2xx} |")
 
 
 if __name__ == "__main__":

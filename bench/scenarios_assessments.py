@@ -20,8 +20,9 @@ def seed(app, db):
     import_profiles(root / "profiles")
     db.session.commit()
     user = db.session.scalar(db.select(User).where(User.email == "bench0@bench.example"))
-    run = db.session.scalar(db.select(AssessmentRun).where(AssessmentRun.user_id == user.id,
-                                                           AssessmentRun.submitted_at.is_not(None)))
+    run = db.session.scalar(
+        db.select(AssessmentRun).where(AssessmentRun.user_id == user.id, AssessmentRun.submitted_at.is_not(None))
+    )
     if run is None:
         run, _ = services.start_run(user, subsector="destination", job_role="owner")
         pages = services.run_pages(run)

@@ -1,10 +1,13 @@
 """Bench scenarios of the catalogue: 200 published modules (the real 12 and copies of them)."""
 
 SCENARIOS = [
-    ("catalogue page (200 modules)", "/courses", False),
-    ("catalogue search + filters", "/courses?q=data&participation=online", False),
-    ("module page", "/courses/{module_code}", False),
-    ("lesson page", "/courses/{module_code}/lessons/1", False),
+    ("catalogue page (200 modules)", "/courses", True),
+    ("catalogue page 5 of 10", "/courses?page=5", True),
+    ("catalogue search + filters", "/courses?q=data&participation=online", True),
+    ("catalogue, not logged in", "/courses", False),
+    ("module page", "/courses/{module_code}", True),
+    ("lesson page", "/courses/{module_code}/lessons/1", True),
+    ("modules API, page 1", "/api/v1/modules", False),
 ]
 
 TOTAL = 200

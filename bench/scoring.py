@@ -24,11 +24,18 @@ def full_assessment(rng: random.Random) -> list[CompetenceInput]:
     inputs = []
     for framework, (count, max_level) in SCALES.items():
         for i in range(count):
-            inputs.append(CompetenceInput(
-                key=f"{framework}:{i}", max_level=max_level,
-                ratings=(rng.randint(1, 5), rng.randint(1, 5)),
-                target_min=rng.randint(1, max_level), target_max=None, importance=rng.randint(1, 3),
-                knowledge_correct=rng.randint(0, 1), knowledge_answered=1))
+            inputs.append(
+                CompetenceInput(
+                    key=f"{framework}:{i}",
+                    max_level=max_level,
+                    ratings=(rng.randint(1, 5), rng.randint(1, 5)),
+                    target_min=rng.randint(1, max_level),
+                    target_max=None,
+                    importance=rng.randint(1, 3),
+                    knowledge_correct=rng.randint(0, 1),
+                    knowledge_answered=1,
+                )
+            )
     return inputs
 
 
@@ -45,8 +52,10 @@ def main() -> None:
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"scoring a full assessment (44 competences): {args.repeat} runs, "
-          f"p50 {statistics.median(samples):.3f} ms, p95 {p95:.3f} ms, max {samples[-1]:.3f} ms")
+    print(
+        f"scoring a full assessment (44 competences): {args.repeat} runs, "
+        f"p50 {statistics.median(samples):.3f} ms, p95 {p95:.3f} ms, max {samples[-1]:.3f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ CSP = "; ".join(
 
 # --- passwords ---------------------------------------------------------------
 
+
 def _hasher() -> PasswordHasher:
     cfg = current_app.config
     return PasswordHasher(  # argon2id is the default type
@@ -78,6 +79,7 @@ def _dummy_hash() -> str:
 
 # --- tokens --------------------------------------------------------------------
 
+
 def new_token() -> tuple[str, str]:
     """A random URL-safe token and the SHA-256 hash that is stored instead of it."""
     token = secrets.token_urlsafe(32)
@@ -89,6 +91,7 @@ def token_hash(token: str) -> str:
 
 
 # --- redirects -----------------------------------------------------------------
+
 
 def is_safe_next(target: str | None) -> bool:
     """Only local absolute paths: '/x'. Refuses '//host', '/\\host', schemes and encodings of them."""
@@ -116,6 +119,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 # --- authorisation ---------------------------------------------------------------
 
+
 def roles_required(*roles: str):
     """The view needs a logged-in user with one of the roles (admins pass every check)."""
 
@@ -135,6 +139,7 @@ def roles_required(*roles: str):
 
 # --- request input ---------------------------------------------------------------
 
+
 def reject_nul_bytes():
     """NUL characters are never valid input (PostgreSQL refuses them in text): answer 400 up front."""
     if "\x00" in request.path or any(
@@ -147,6 +152,7 @@ def reject_nul_bytes():
 
 
 # --- response headers and cookies -----------------------------------------------
+
 
 def set_security_headers(response):
     headers = response.headers

@@ -3,17 +3,28 @@
 Only published versions of modules in the catalogue are listed. The quiz is described
 by its settings and number of questions: questions, choices and above all which choice
 is correct are never published here.
+
+The list is paginated (``?page=`` from 1, ``?per_page=`` from 1 to 100, default 20) in a
+stable order (by module code). The body says ``total``, ``page``, ``per_page`` and
+``pages``; the ``Link`` header (RFC 8288) gives the ``first``, ``prev``, ``next`` and
+``last`` pages, and ``X-Total-Count`` the total. A page past the last one is empty.
 """
 
 from __future__ import annotations
 
-from flask import abort, jsonify, url_for
-from sqlalchemy.orm import selectinload
+from dataclasses import dataclass
 
+from flask import abort, current_app, request, url_for
+from sqlalchemy.orm import contains_eager, selectinload
+
+from uprest import cache
 from uprest.api.views import OPENAPI, bp
 from uprest.catalog import services
 from uprest.catalog.models import Lesson, Module, ModuleVersion
-from uprest.extensions import db
+from uprest.extensions import MAX_PAGE, db
+
+PER_PAGE = services.CATALOGUE_PER_PAGE
+MAX_PER_PAGE = 100
 
 
 def _summary(module: Module, v: ModuleVersion) -> dict:
@@ -48,24 +59,68 @@ def _summary(module: Module, v: ModuleVersion) -> dict:
     }
 
 
-def _published_stmt():
-    return (
-        db.select(Module)
-        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
-        .where(Module.status == "published")
-        .options(selectinload(Module.published_version).selectinload(ModuleVersion.outcomes))
-        .order_by(Module.code)
+def _bounded_arg(name: str, default: int, highest: int) -> int:
+    """An integer query argument kept within 1..highest; junk means the default."""
+    value = request.args.get(name, default, type=int)
+    return min(max(value, 1), highest)
+
+
+def link_header(endpoint: str, page: int, pages: int, **args) -> str:
+    """RFC 8288 links to the first, previous, next and last pages (absolute URLs, other arguments kept)."""
+    last = max(pages, 1)
+    rels = [("first", 1)]
+    if 1 < page <= last:
+        rels.append(("prev", page - 1))
+    if page < last:
+        rels.append(("next", page + 1))
+    rels.append(("last", last))
+    return ", ".join(f'<{url_for(endpoint, page=n, _external=True, **args)}>; rel="{rel}"' for rel, n in rels)
+
+
+@dataclass(frozen=True)
+class _CachedList:
+    body: bytes
+    total: int
+    pages: int
+
+
+def _cached(*key, make):
+    """The answer for `key`, made once per content generation and host (the links are absolute)."""
+    full_key = ("api", services.content_generation(), request.host_url, *key)
+    return cache.pages().get_or_make(full_key, make)
+
+
+def _json(data) -> bytes:
+    return current_app.json.dumps(data).encode() + b"\n"
+
+
+def _modules_page(page_number: int, per_page: int) -> _CachedList:
+    stmt = services.catalogue_stmt(services.Filters()).options(
+        contains_eager(Module.published_version).selectinload(ModuleVersion.outcomes)
     )
+    page = db.paginate(stmt, page=page_number, per_page=per_page, error_out=False)
+    data = {
+        "modules": [_summary(m, m.published_version) for m in page.items],
+        "total": page.total,
+        "page": page_number,
+        "per_page": per_page,
+        "pages": page.pages,
+    }
+    return _CachedList(_json(data), page.total, page.pages)
 
 
 @bp.route("/modules")
 def modules():
-    items = db.session.scalars(_published_stmt()).all()
-    return jsonify({"modules": [_summary(m, m.published_version) for m in items]})
+    page_number = _bounded_arg("page", 1, MAX_PAGE)
+    per_page = _bounded_arg("per_page", PER_PAGE, MAX_PER_PAGE)
+    page = _cached("modules", page_number, per_page, make=lambda: _modules_page(page_number, per_page))
+    response = current_app.response_class(page.body, mimetype="application/json")
+    response.headers["Link"] = link_header("api.modules", page_number, page.pages, per_page=per_page)
+    response.headers["X-Total-Count"] = str(page.total)
+    return response
 
 
-@bp.route("/modules/<code>")
-def module(code: str):
+def _module(code: str) -> bytes:
     mod = services.public_module(code)
     if mod is None or mod.status != "published":
         abort(404)
@@ -91,7 +146,13 @@ def module(code: str):
         "shuffle": v.shuffle,
         "questions": len(v.questions),
     }
-    return jsonify(data)
+    return _json(data)
+
+
+@bp.route("/modules/<code>")
+def module(code: str):
+    body = _cached("module", code, make=lambda: _module(code))
+    return current_app.response_class(body, mimetype="application/json")
 
 
 # --- OpenAPI -----------------------------------------------------------------------------
@@ -229,19 +290,54 @@ OPENAPI["components"]["schemas"].update(
 
 OPENAPI["paths"]["/modules"] = {
     "get": {
-        "summary": "The published course modules (micro-credentials)",
+        "summary": "The published course modules (micro-credentials), a page at a time",
         "tags": ["modules"],
+        "parameters": [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1. A page past the last one is empty.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": f"Modules per page; larger values are reduced to {MAX_PER_PAGE}.",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PER_PAGE,
+                    "default": PER_PAGE,
+                },
+            },
+        ],
         "responses": {
             "200": {
-                "description": "Every module in the catalogue, in its current published version.",
+                "description": "The modules of the catalogue in their current published version, ordered by code.",
+                "headers": {
+                    "Link": {
+                        "description": "RFC 8288 links to the first, prev, next and last pages.",
+                        "schema": _STR,
+                    },
+                    "X-Total-Count": {
+                        "description": "How many modules there are in all.",
+                        "schema": _INT,
+                    },
+                },
                 "content": {
                     "application/json": {
                         "schema": {
                             "type": "object",
                             "properties": {
-                                "modules": {"type": "array", "items": _ref("ModuleSummary")}
+                                "modules": {"type": "array", "items": _ref("ModuleSummary")},
+                                "total": _INT,
+                                "page": _INT,
+                                "per_page": _INT,
+                                "pages": _INT,
                             },
-                            "required": ["modules"],
+                            "required": ["modules", "total", "page", "per_page", "pages"],
                         }
                     }
                 },

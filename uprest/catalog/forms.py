@@ -89,9 +89,7 @@ class CatalogueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search"), validators=[Optional(), Length(max=100)], render_kw={"type": "search"}
-    )
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)], render_kw={"type": "search"})
     competence = SelectField(_l("Competence"), validators=[Optional()], validate_choice=True)
     lang = SelectField(_l("Language"), validators=[Optional()])
     eqf = SelectField(_l("EQF level"), validators=[Optional()], coerce=_optional_int)
@@ -104,14 +102,10 @@ def catalogue_filter_form(formdata, competence_groups, languages: dict) -> Catal
     form = CatalogueFilterForm(formdata=formdata)
     any_ = _l("Any")
     if SelectChoice is None:
-        form.competence.choices = [("", any_)] + [
-            c for _g, items in competence_groups for c in items
-        ]
+        form.competence.choices = [("", any_)] + [c for _g, items in competence_groups for c in items]
     else:
         form.competence.choices = [SelectChoice("", any_)] + [
-            SelectChoice(value, label, optgroup=group)
-            for group, items in competence_groups
-            for value, label in items
+            SelectChoice(value, label, optgroup=group) for group, items in competence_groups for value, label in items
         ]
     form.lang.choices = [("", any_)] + list(languages.items())
     form.eqf.choices = eqf_choices(any_)
@@ -138,9 +132,7 @@ class CreateModuleForm(FlaskForm):
             DataRequired(message=_l("Please enter a code.")),
             Regexp(
                 rules.MODULE_CODE_RE,
-                message=_l(
-                    "Use 2 to 60 lower-case letters, digits and hyphens, e.g. green-marketing."
-                ),
+                message=_l("Use 2 to 60 lower-case letters, digits and hyphens, e.g. green-marketing."),
             ),
         ],
     )
@@ -148,9 +140,7 @@ class CreateModuleForm(FlaskForm):
         _l("Title in English"),
         validators=[
             DataRequired(message=_l("Please enter a title.")),
-            Length(
-                max=200, message=_l("The title may be at most %(max)d characters long.", max=200)
-            ),
+            Length(max=200, message=_l("The title may be at most %(max)d characters long.", max=200)),
         ],
     )
 
@@ -185,9 +175,7 @@ class LessonForm(FlaskForm):
         _l("Title"),
         validators=[
             DataRequired(message=_l("Please enter a title.")),
-            Length(
-                max=200, message=_l("The title may be at most %(max)d characters long.", max=200)
-            ),
+            Length(max=200, message=_l("The title may be at most %(max)d characters long.", max=200)),
         ],
     )
     body = TextAreaField(
@@ -204,15 +192,9 @@ class LessonForm(FlaskForm):
 
 
 class OutcomeRowForm(Form):
-    competence_key = HiddenField(
-        validators=[InputRequired(message=_l("The competence is missing."))]
-    )
-    from_level = IntegerField(
-        _l("From level"), validators=[InputRequired(message=_l("Please enter a level."))]
-    )
-    to_level = IntegerField(
-        _l("To level"), validators=[InputRequired(message=_l("Please enter a level."))]
-    )
+    competence_key = HiddenField(validators=[InputRequired(message=_l("The competence is missing."))])
+    from_level = IntegerField(_l("From level"), validators=[InputRequired(message=_l("Please enter a level."))])
+    to_level = IntegerField(_l("To level"), validators=[InputRequired(message=_l("Please enter a level."))])
     text = TextAreaField(_l("Outcome"), validators=[Length(max=1000)], render_kw={"rows": 2})
     remove = BooleanField(_l("Remove"))
 
@@ -220,26 +202,16 @@ class OutcomeRowForm(Form):
 class MetadataForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[
-            Length(
-                max=200, message=_l("The title may be at most %(max)d characters long.", max=200)
-            )
-        ],
+        validators=[Length(max=200, message=_l("The title may be at most %(max)d characters long.", max=200))],
     )
-    summary = TextAreaField(
-        _l("Summary (2 to 4 sentences)"), validators=[Length(max=4000)], render_kw={"rows": 4}
-    )
-    quality_assurance = TextAreaField(
-        _l("Quality assurance"), validators=[Length(max=4000)], render_kw={"rows": 3}
-    )
+    summary = TextAreaField(_l("Summary (2 to 4 sentences)"), validators=[Length(max=4000)], render_kw={"rows": 4})
+    quality_assurance = TextAreaField(_l("Quality assurance"), validators=[Length(max=4000)], render_kw={"rows": 3})
     provider = StringField(_l("Provider (awarding body)"), validators=[Length(max=200)])
     workload_hours = FloatField(
         _l("Workload in hours"),
         validators=[
             InputRequired(message=_l("Please enter the workload.")),
-            NumberRange(
-                min=0.25, max=1000, message=_l("Enter a number of hours between 0.25 and 1000.")
-            ),
+            NumberRange(min=0.25, max=1000, message=_l("Enter a number of hours between 0.25 and 1000.")),
         ],
     )
     ects = FloatField(
@@ -285,9 +257,7 @@ class MetadataForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
         if self.lang == "en" and not (self.title.data or "").strip():
-            self.title.errors.append(
-                _("English is the fallback: please enter the title in English.")
-            )
+            self.title.errors.append(_("English is the fallback: please enter the title in English."))
         seen: set[str] = set()
         for entry in self.outcomes:
             row = entry.form
@@ -370,9 +340,7 @@ def _check_levels(lo_field, hi_field, top: int) -> None:
         hi_field.errors.append(_("The level reached must be higher than the starting level."))
 
 
-def metadata_form(
-    version, lang: str, options: list[CompetenceOption], prereq_choices, formdata=None
-) -> MetadataForm:
+def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_choices, formdata=None) -> MetadataForm:
     if formdata is None:
         data = {
             "title": version.title.get(lang, ""),
@@ -431,9 +399,7 @@ class QuestionForm(FlaskForm):
         _l("Question id"),
         validators=[
             DataRequired(message=_l("Please enter an id such as q1.")),
-            Regexp(
-                rules.QUESTION_KEY_RE, message=_l("Use letters, digits, '-' and '_' (at most 40).")
-            ),
+            Regexp(rules.QUESTION_KEY_RE, message=_l("Use letters, digits, '-' and '_' (at most 40).")),
         ],
     )
     kind = SelectField(_l("Kind of question"))
@@ -475,9 +441,7 @@ class QuestionForm(FlaskForm):
     def question_data(self, correct_fallback: list[bool]) -> QuestionData:
         texts = [(e.form.text.data or "").strip() for e in self.choices]
         if self.fixed_count is None:
-            correct = [
-                bool(e.form.correct.data) for e, t in zip(self.choices, texts, strict=True) if t
-            ]
+            correct = [bool(e.form.correct.data) for e, t in zip(self.choices, texts, strict=True) if t]
             texts = [t for t in texts if t]
         else:
             correct = list(correct_fallback)

@@ -52,16 +52,12 @@ QUESTION_KINDS = ("single", "multiple", "truefalse")
 
 class Module(db.Model):
     __tablename__ = "modules"
-    __table_args__ = (
-        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("module_versions.id", use_alter=True, ondelete="SET NULL")
     )
@@ -78,12 +74,8 @@ class Module(db.Model):
     published_version: Mapped[ModuleVersion | None] = relationship(
         foreign_keys=[published_version_id], post_update=True
     )
-    editors: Mapped[list[ModuleEditor]] = relationship(
-        back_populates="module", cascade="all, delete-orphan"
-    )
-    files: Mapped[list[ModuleFile]] = relationship(
-        back_populates="module", cascade="all, delete-orphan"
-    )
+    editors: Mapped[list[ModuleEditor]] = relationship(back_populates="module", cascade="all, delete-orphan")
+    files: Mapped[list[ModuleFile]] = relationship(back_populates="module", cascade="all, delete-orphan")
 
     @property
     def is_provider_owned(self) -> bool:
@@ -129,16 +121,12 @@ class ModuleVersion(db.Model):
     eqf_level: Mapped[int | None]
     participation: Mapped[str] = mapped_column(String(20), default="online")
     assessment_type: Mapped[str] = mapped_column(String(30), default="quiz")
-    languages: Mapped[list[str]] = mapped_column(
-        JSON, default=list
-    )  # complete translations, kept by services
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # complete translations, kept by services
     prerequisites: Mapped[list[str]] = mapped_column(JSON, default=list)  # module codes
     pass_mark: Mapped[int] = mapped_column(default=70)  # percent
     max_attempts: Mapped[int] = mapped_column(default=3)  # 0 = unlimited
     shuffle: Mapped[bool] = mapped_column(default=True)
-    search_text: Mapped[str] = mapped_column(
-        Text, default=""
-    )  # lower-cased titles, summaries, outcomes
+    search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased titles, summaries, outcomes
     content_hash: Mapped[str | None] = mapped_column(String(64))  # set by the courses/ importer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -175,9 +163,7 @@ class ModuleOutcome(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("module_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     competence_key: Mapped[str] = mapped_column(String(64), index=True)  # "digcomp:1.1"
     from_level: Mapped[int]
@@ -195,9 +181,7 @@ class Lesson(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("module_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]  # 1, 2, 3 ... (the NN of the file name)
     slug: Mapped[str] = mapped_column(String(80))
 
@@ -251,12 +235,8 @@ class VersionFile(db.Model):
     __table_args__ = (UniqueConstraint("version_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("module_versions.id", ondelete="CASCADE"), index=True
-    )
-    file_id: Mapped[int] = mapped_column(
-        ForeignKey("module_files.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("module_files.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
 
     version: Mapped[ModuleVersion] = relationship(back_populates="files")
@@ -274,9 +254,7 @@ class Question(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("module_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     key: Mapped[str] = mapped_column(String(40))  # "q1", stable across languages and versions
     kind: Mapped[str] = mapped_column(String(20))
@@ -296,9 +274,7 @@ class QuestionText(db.Model):
     __table_args__ = (UniqueConstraint("question_id", "lang"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True
-    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     lang: Mapped[str] = mapped_column(String(5))
     text: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)  # same order as Question.correct

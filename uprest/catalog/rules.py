@@ -105,12 +105,7 @@ def _lesson_has(lesson, lang: str) -> bool:
 
 def _question_has(question, lang: str) -> bool:
     t = question.text_in(lang)
-    return bool(
-        t
-        and t.text.strip()
-        and len(t.choices) == len(question.correct)
-        and all(c.strip() for c in t.choices)
-    )
+    return bool(t and t.text.strip() and len(t.choices) == len(question.correct) and all(c.strip() for c in t.choices))
 
 
 def translation_status(version) -> dict[str, dict[str, tuple[int, int]]]:

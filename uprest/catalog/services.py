@@ -14,8 +14,9 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from uprest import cache
 from uprest.accounts.models import Role, User
 from uprest.catalog import rules
 from uprest.catalog.models import (
@@ -40,9 +41,32 @@ class CatalogError(Exception):
     """A rule was broken; the message is translated and safe to show."""
 
 
-CONCURRENT = _l(
-    "Someone else changed this module at the same moment. Please check it and try again."
+CONCURRENT = _l("Someone else changed this module at the same moment. Please check it and try again.")
+
+#: The generation of everything the public catalogue pages show: modules and their versions, and the
+#: names of the competences they lead to. Any ORM change of these tables (an import, a publish, an
+#: archive, a framework import) replaces its token, which keys the cached pages (see uprest.cache).
+CONTENT = "catalog"
+cache.watch(
+    CONTENT,
+    Module,
+    ModuleVersion,
+    ModuleOutcome,
+    Lesson,
+    LessonText,
+    Question,
+    QuestionText,
+    VersionFile,
+    ModuleFile,
+    Framework,
+    Area,
+    Competence,
 )
+
+
+def content_generation() -> str:
+    """The token of the current catalogue content: part of the key of every cached catalogue page."""
+    return cache.generation(CONTENT)
 
 
 # --- access --------------------------------------------------------------------------
@@ -84,24 +108,28 @@ def public_module(code: str) -> Module | None:
     return module
 
 
-def published_version(module: Module, number: int | None = None) -> ModuleVersion | None:
-    """The current published version, or a given earlier published one (learners keep theirs)."""
-    if number is None:
+def published_version(module: Module, number: int | None = None, *, with_content: bool = False) -> ModuleVersion | None:
+    """The current published version, or a given earlier published one (learners keep theirs).
+    ``with_content`` loads its outcomes, lessons (with their texts) and questions in three queries."""
+    if number is None and not with_content:
         return module.published_version
-    return db.session.scalar(
-        db.select(ModuleVersion).where(
-            ModuleVersion.module_id == module.id,
-            ModuleVersion.version == number,
-            ModuleVersion.published_at.is_not(None),
+    stmt = db.select(ModuleVersion).where(ModuleVersion.module_id == module.id, ModuleVersion.published_at.is_not(None))
+    if number is None:
+        stmt = stmt.where(ModuleVersion.id == module.published_version_id)
+    else:
+        stmt = stmt.where(ModuleVersion.version == number)
+    if with_content:
+        stmt = stmt.options(
+            selectinload(ModuleVersion.outcomes),
+            selectinload(ModuleVersion.lessons).selectinload(Lesson.texts),
+            selectinload(ModuleVersion.questions),
         )
-    )
+    return db.session.scalar(stmt)
 
 
 def draft_of(module: Module) -> ModuleVersion | None:
     return db.session.scalar(
-        db.select(ModuleVersion).where(
-            ModuleVersion.module_id == module.id, ModuleVersion.published_at.is_(None)
-        )
+        db.select(ModuleVersion).where(ModuleVersion.module_id == module.id, ModuleVersion.published_at.is_(None))
     )
 
 
@@ -178,9 +206,7 @@ def store_file(module: Module, data: bytes) -> ModuleFile:
     )
     if existing is not None:
         return existing
-    file = ModuleFile(
-        module=module, sha256=sha, mime=rules.sniff_image(data), size=len(data), data=data
-    )
+    file = ModuleFile(module=module, sha256=sha, mime=rules.sniff_image(data), size=len(data), data=data)
     db.session.add(file)
     db.session.flush()
     return file
@@ -188,9 +214,7 @@ def store_file(module: Module, data: bytes) -> ModuleFile:
 
 IMAGE_MESSAGES = {
     "empty": _l("The file is empty."),
-    "too_large": _l(
-        "The image is larger than %(mb)d MB.", mb=rules.MAX_IMAGE_BYTES // (1024 * 1024)
-    ),
+    "too_large": _l("The image is larger than %(mb)d MB.", mb=rules.MAX_IMAGE_BYTES // (1024 * 1024)),
     "not_image": _l("This is not a PNG, JPEG, GIF or WebP image. (SVG images are not accepted.)"),
 }
 
@@ -220,9 +244,7 @@ def create_module(user: User, code: str, title_en: str) -> Module:
             db.session.flush()
             refresh(version)
     except IntegrityError:
-        raise CatalogError(
-            _l("A module with the code %(code)s already exists.", code=code)
-        ) from None
+        raise CatalogError(_l("A module with the code %(code)s already exists.", code=code)) from None
     return module
 
 
@@ -273,8 +295,7 @@ def copy_version(src: ModuleVersion, number: int, user: User | None) -> ModuleVe
             kind=q.kind,
             correct=list(q.correct),
             texts=[
-                QuestionText(lang=t.lang, text=t.text, choices=list(t.choices), feedback=t.feedback)
-                for t in q.texts
+                QuestionText(lang=t.lang, text=t.text, choices=list(t.choices), feedback=t.feedback) for t in q.texts
             ],
         )
         for q in src.questions
@@ -327,9 +348,7 @@ def publish_messages(version: ModuleVersion) -> list[str]:
         elif code == "no_questions":
             messages.append(str(_l("The assessment includes a quiz: add at least one question.")))
         elif code.startswith("question:"):
-            messages.append(
-                str(_l("Question %(key)s: check which choices are correct.", key=code[9:]))
-            )
+            messages.append(str(_l("Question %(key)s: check which choices are correct.", key=code[9:])))
         elif code.startswith("en:"):
             messages.append(
                 str(
@@ -393,9 +412,7 @@ class OutcomeRow:
     text: str  # in the edited language; '' keeps nothing
 
 
-def update_metadata(
-    module: Module, user: User, lang: str, data: dict, outcomes: list[OutcomeRow]
-) -> None:
+def update_metadata(module: Module, user: User, lang: str, data: dict, outcomes: list[OutcomeRow]) -> None:
     """Apply the metadata form (texts in `lang`; the rest is the same in every language)."""
     v = editable_version(module, user)
     for field in ("title", "summary", "quality_assurance"):
@@ -555,9 +572,7 @@ class QuestionData:
     feedback: str
 
 
-def save_question(
-    module: Module, user: User, old_key: str | None, lang: str, data: QuestionData
-) -> Question:
+def save_question(module: Module, user: User, old_key: str | None, lang: str, data: QuestionData) -> Question:
     """Add or change a question. Kind and correct answers are set in English; translations: text."""
     v = editable_version(module, user)
     if old_key is None:
@@ -565,17 +580,13 @@ def save_question(
             raise CatalogError(_l("Add new questions in English first."))
         if question_by_key(v, data.key) is not None:
             raise CatalogError(_l("Another question already uses the id %(key)s.", key=data.key))
-        q = Question(
-            position=len(v.questions) + 1, key=data.key, kind=data.kind, correct=list(data.correct)
-        )
+        q = Question(position=len(v.questions) + 1, key=data.key, kind=data.kind, correct=list(data.correct))
         v.questions.append(q)
     else:
         q = question_by_key(v, old_key) or _raise(CONCURRENT)
         if lang == "en":
             if data.key != q.key and question_by_key(v, data.key) is not None:
-                raise CatalogError(
-                    _l("Another question already uses the id %(key)s.", key=data.key)
-                )
+                raise CatalogError(_l("Another question already uses the id %(key)s.", key=data.key))
             q.key, q.kind, q.correct = data.key, data.kind, list(data.correct)
             for t in q.texts:  # translations with another number of choices no longer fit
                 if t.lang != "en" and len(t.choices) != len(q.correct):
@@ -587,11 +598,7 @@ def save_question(
         raise CatalogError(CHOICE_MESSAGES[problems[0]])
     text = q.text_in(lang)
     if text is None:
-        q.texts.append(
-            QuestionText(
-                lang=lang, text=data.text, choices=list(data.choices), feedback=data.feedback
-            )
-        )
+        q.texts.append(QuestionText(lang=lang, text=data.text, choices=list(data.choices), feedback=data.feedback))
     else:
         text.text, text.choices, text.feedback = data.text, list(data.choices), data.feedback
     try:
@@ -684,27 +691,27 @@ def competence_keys_for(value: str) -> list[str] | None:
     return [value] if KEY_RE.match(value) else None
 
 
+CATALOGUE_PER_PAGE = 20
+
+
 def catalogue_stmt(filters: Filters):
-    """Published modules matching the filters, for db.paginate."""
+    """Published modules matching the filters, each with its published version (one query), in a
+    stable order (by code, which is unique), for db.paginate."""
     stmt = (
         db.select(Module)
         .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
         .where(Module.status == "published")
-        .options(selectinload(Module.published_version))
+        .options(contains_eager(Module.published_version).defer(ModuleVersion.search_text))
         .order_by(Module.code)
     )
     if filters.q:
         for word in filters.q.lower().split()[:8]:
-            stmt = stmt.where(
-                ModuleVersion.search_text.like(f"%{_like_escape(word)}%", escape="\\")
-            )
+            stmt = stmt.where(ModuleVersion.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
     if filters.competence:
         keys = competence_keys_for(filters.competence) or ["-"]
         stmt = stmt.where(
             db.select(ModuleOutcome.id)
-            .where(
-                ModuleOutcome.version_id == ModuleVersion.id, ModuleOutcome.competence_key.in_(keys)
-            )
+            .where(ModuleOutcome.version_id == ModuleVersion.id, ModuleOutcome.competence_key.in_(keys))
             .exists()
         )
     if filters.lang in LANGS:
@@ -719,6 +726,16 @@ def catalogue_stmt(filters: Filters):
     if filters.participation:
         stmt = stmt.where(ModuleVersion.participation == filters.participation)
     return stmt
+
+
+def catalogue_page(filters: Filters, page: int, per_page: int = CATALOGUE_PER_PAGE):
+    """One page of the catalogue (a Flask-SQLAlchemy Pagination: items, total, pages). A page past
+    the last one gives the last page (an old link after modules were archived still shows courses)."""
+    stmt = catalogue_stmt(filters)
+    result = db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+    if result.page > 1 and not result.items and result.total:
+        result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False)
+    return result
 
 
 def module_titles(codes) -> dict[str, dict]:
@@ -750,7 +767,7 @@ def module_choices(exclude: str | None = None) -> list[tuple[str, str]]:
 
 
 def dashboard_cards(user: User) -> list:
-    from uprest.main.services import Card
+    from uprest.registry import Card
 
     cards = []
     if user.role in (Role.TRAINER, Role.ADMIN):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -17,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from uprest import cache
 from uprest.accounts.models import Role
 from uprest.catalog import markdown, rules, services
 from uprest.catalog.forms import (
@@ -34,15 +37,13 @@ from uprest.catalog.forms import (
     participation_labels,
     question_form,
 )
-from uprest.extensions import db, paginate
+from uprest.extensions import MAX_PAGE, db, paginate
 from uprest.frameworks import services as fw_services
 from uprest.frameworks.forms import CompetenceOption, competence_options
 from uprest.i18n import get_locale, pick
 from uprest.security import roles_required
 
 bp = Blueprint("catalog", __name__)
-
-PER_PAGE = 12
 
 
 def _labels() -> dict:
@@ -59,21 +60,37 @@ def _lang_arg() -> str:
 
 
 # --- the catalogue ---------------------------------------------------------------------------
+# The public pages (catalogue, module, lesson) show the same to everyone who reads them in the same
+# language: their main content is rendered once per worker and kept under the catalogue's content
+# generation (uprest.cache), which every import, publish or archive replaces, on every worker at
+# once. Only the page around it (navigation, the user's menu, the edit link) is made per request.
 
 
-_GROUPS_CACHE: dict[tuple, list] = {}
+@dataclass(frozen=True)
+class CachedPage:
+    title: str
+    body: Markup
+
+
+def _cached_page(*key, make) -> CachedPage:
+    """The page part for `key` in the current language and content generation; `make` on a miss."""
+    full_key = (services.content_generation(), str(get_locale()), *key)
+    return cache.pages().get_or_make(full_key, make)
+
+
+def _page_arg() -> int:
+    """?page=, with junk, zero or negative numbers meaning the first page."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+FILTERS = ("q", "competence", "lang", "eqf", "workload", "participation")
 
 
 def _competence_groups() -> list:
-    """The competence filter's options, grouped by framework. They only change when a framework is
-    re-imported, so they are cached per process by language and current framework revisions."""
-    key = (str(get_locale()), fw_services.current_revision_key())
-    cached = _GROUPS_CACHE.get(key)
-    if cached is None:
-        if len(_GROUPS_CACHE) > 50:
-            _GROUPS_CACHE.clear()
-        cached = _GROUPS_CACHE[key] = _build_competence_groups()
-    return cached
+    """The competence filter's options, grouped by framework; made once per language and content
+    generation (each filtered or paged catalogue page that is not cached yet needs them)."""
+    key = (services.content_generation(), str(get_locale()), "competence-groups")
+    return cache.pages().get_or_make(key, _build_competence_groups)
 
 
 def _build_competence_groups() -> list:
@@ -92,11 +109,8 @@ def _build_competence_groups() -> list:
     return list(groups.items())
 
 
-@bp.route("/courses")
-def index():
-    form = catalogue_filter_form(
-        request.args, _competence_groups(), current_app.config["LANGUAGES"]
-    )
+def _catalogue(page_number: int) -> CachedPage:
+    form = catalogue_filter_form(request.args, _competence_groups(), current_app.config["LANGUAGES"])
     form.validate()
     clean = {f.name: (f.data if not f.errors else None) for f in form}
     filters = services.Filters(
@@ -107,9 +121,9 @@ def index():
         workload=clean["workload"] or "",
         participation=clean["participation"] or "",
     )
-    page = paginate(services.catalogue_stmt(filters), per_page=PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page" and k in clean and v}
-    return render_template(
+    page = services.catalogue_page(filters, page_number)
+    args = {k: v for k, v in request.args.items() if k in FILTERS and v}
+    body = render_template(
         "catalog/index.html",
         form=form,
         page=page,
@@ -117,44 +131,54 @@ def index():
         filtered=any(args.values()),
         **_labels(),
     )
+    return CachedPage(_("Courses"), Markup(body))
 
 
-def _public_or_404(code: str):
-    return services.public_module(code) or abort(404)
+@bp.route("/courses")
+def index():
+    number = _page_arg()
+    wanted = tuple(request.args.get(name, "") for name in FILTERS)
+    page = _cached_page("catalogue", wanted, number, make=lambda: _catalogue(number))
+    return render_template("catalog/_page.html", page=page)
 
 
-def _version_or_404(module):
-    number = request.args.get("v", type=int)
-    return services.published_version(module, number) or abort(404)
-
-
-@bp.route("/courses/<code>")
-def module(code: str):
-    mod = _public_or_404(code)
-    version = _version_or_404(mod)
+def _module(code: str, number: int | None) -> CachedPage:
+    mod = services.public_module(code) or abort(404)
+    version = services.published_version(mod, number, with_content=True) or abort(404)
     competences = fw_services.competences_by_key(o.competence_key for o in version.outcomes)
-    return render_template(
+    body = render_template(
         "catalog/module.html",
         module=mod,
         version=version,
         competences=competences,
         prerequisites=services.module_titles(version.prerequisites),
-        can_edit=services.can_edit(current_user, mod),
         **_labels(),
     )
+    return CachedPage(pick(version.title), Markup(body))
 
 
-@bp.route("/courses/<code>/lessons/<int:n>")
-def lesson(code: str, n: int):
-    mod = _public_or_404(code)
-    version = _version_or_404(mod)
+def _edit_url(code: str) -> str | None:
+    """The authoring link of the module for those who may edit it (no query for learners)."""
+    if not current_user.is_authenticated or current_user.role not in (Role.TRAINER, Role.ADMIN):
+        return None
+    mod = services.module_by_code(code)
+    return url_for("catalog.manage", code=code) if mod and services.can_edit(current_user, mod) else None
+
+
+@bp.route("/courses/<code>")
+def module(code: str):
+    number = request.args.get("v", type=int)
+    page = _cached_page("module", code, number, make=lambda: _module(code, number))
+    return render_template("catalog/_page.html", page=page, edit_url=_edit_url(code))
+
+
+def _lesson(code: str, n: int, number: int | None, wanted: str) -> CachedPage:
+    mod = services.public_module(code) or abort(404)
+    version = services.published_version(mod, number, with_content=True) or abort(404)
     les = services.lesson_at(version, n) or abort(404)
-    wanted = (
-        request.args.get("lang") if request.args.get("lang") in rules.LANGS else str(get_locale())
-    )
     text = les.text_in(wanted) or les.text_in("en") or abort(404)
     html = Markup(markdown.render(text.body_md, services.image_resolver(mod, version)))
-    return render_template(
+    body = render_template(
         "catalog/lesson.html",
         module=mod,
         version=version,
@@ -166,6 +190,16 @@ def lesson(code: str, n: int):
         previous=services.lesson_at(version, n - 1),
         next=services.lesson_at(version, n + 1),
     )
+    return CachedPage(f"{text.title} · {pick(version.title)}", Markup(body))
+
+
+@bp.route("/courses/<code>/lessons/<int:n>")
+def lesson(code: str, n: int):
+    number = request.args.get("v", type=int)
+    lang = request.args.get("lang")
+    wanted = lang if lang in rules.LANGS else str(get_locale())
+    page = _cached_page("lesson", code, n, number, wanted, make=lambda: _lesson(code, n, number, wanted))
+    return render_template("catalog/_page.html", page=page)
 
 
 @bp.route("/courses/<code>/files/<sha256>")
@@ -226,9 +260,7 @@ def create():
             form.code.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(
-                _("The module has been created. Add its summary, outcomes and lessons."), "success"
-            )
+            flash(_("The module has been created. Add its summary, outcomes and lessons."), "success")
             return redirect(url_for("catalog.manage", code=mod.code))
     return render_template("catalog/new.html", form=form)
 
@@ -272,9 +304,7 @@ def edit(code: str):
     )
     if request.method == "POST" and form.validate_on_submit():
         if _run(
-            lambda: services.update_metadata(
-                mod, current_user, lang, form.data_for_service(), form.outcome_rows()
-            ),
+            lambda: services.update_metadata(mod, current_user, lang, form.data_for_service(), form.outcome_rows()),
             _("The module has been saved."),
         ):
             return redirect(url_for("catalog.edit", code=mod.code, lang=lang))
@@ -328,11 +358,7 @@ def _lesson_form_page(mod, version, lesson, lang):
                 )
 
             if _run(save, _("The lesson has been saved.")):
-                return redirect(
-                    url_for(
-                        "catalog.edit_lesson", code=mod.code, n=saved["lesson"].position, lang=lang
-                    )
-                )
+                return redirect(url_for("catalog.edit_lesson", code=mod.code, n=saved["lesson"].position, lang=lang))
     english = lesson.text_in("en") if lesson else None
     return render_template(
         "catalog/lesson_edit.html",
@@ -405,9 +431,7 @@ def upload_image(code: str):
         lambda: services.add_image(mod, current_user, upload.filename or "", data),
         _(
             "The image has been uploaded. Use it in a lesson as ![description](%(name)s).",
-            name=rules.safe_image_name(
-                upload.filename or "", rules.sniff_image(data) or "image/png"
-            ),
+            name=rules.safe_image_name(upload.filename or "", rules.sniff_image(data) or "image/png"),
         ),
     )
     return _back(mod, "#images")
@@ -425,16 +449,12 @@ def delete_image(code: str, name: str):
 
 
 def _question_page(mod, version, question, lang):
-    form = question_form(
-        question, lang, formdata=request.form if request.method == "POST" else None
-    )
+    form = question_form(question, lang, formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():
         old_key = question.key if question else None
         correct = list(question.correct) if question else []
         if _run(
-            lambda: services.save_question(
-                mod, current_user, old_key, lang, form.question_data(correct)
-            ),
+            lambda: services.save_question(mod, current_user, old_key, lang, form.question_data(correct)),
             _("The question has been saved."),
         ):
             return _back(mod, "#quiz")
