@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token, login
-from uprest.accounts.models import Invitation, OutboxMessage, PasswordResetToken, User
+from tests.factories import reset_link
+from uprest.accounts.models import Invitation, PasswordResetToken, User
+from uprest.mail import OutboxMessage
 
 
 def register(client, **overrides):
@@ -125,12 +127,17 @@ def test_unknown_email_still_hashes(app, monkeypatch, create_user):
 
 
 def test_inactive_user_cannot_log_in(client, create_user, db):
-    """A deactivated account cannot log in."""
+    """A deactivated account cannot log in, even with the right password; it sees the wrong-password message."""
     user = create_user()
     user.is_active_account = False
     db.session.commit()
     resp = login(client, user.email)
     assert resp.status_code == 200
+    assert "The e-mail address or password is not correct." in resp.get_data(as_text=True)
+    resp = client.get("/account")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
+    db.session.refresh(user)
+    assert user.last_login_at is None
 
 
 def test_logout_ends_other_sessions(app, create_user):
@@ -159,9 +166,15 @@ def test_change_password_ends_other_sessions_keeps_this_one(app, create_user):
     a, b = app.test_client(), app.test_client()
     login(a, user.email)
     login(b, user.email)
-    resp = a.post("/account/password", data={
-        "current": PASSWORD, "password": "another good password", "confirm": "another good password",
-        "csrf_token": csrf_token(a, "/account/password")})
+    resp = a.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "another good password",
+            "confirm": "another good password",
+            "csrf_token": csrf_token(a, "/account/password"),
+        },
+    )
     assert resp.status_code == 302
     assert a.get("/account").status_code == 200
     assert b.get("/account").status_code == 302
@@ -173,9 +186,15 @@ def test_change_password_ends_other_sessions_keeps_this_one(app, create_user):
 def test_change_password_wrong_current(client, login_as):
     """A wrong current password is refused with a message."""
     login_as()
-    resp = client.post("/account/password", data={
-        "current": "not my password", "password": "another good password", "confirm": "another good password",
-        "csrf_token": csrf_token(client, "/account/password")})
+    resp = client.post(
+        "/account/password",
+        data={
+            "current": "not my password",
+            "password": "another good password",
+            "confirm": "another good password",
+            "csrf_token": csrf_token(client, "/account/password"),
+        },
+    )
     assert resp.status_code == 200
     assert "Your current password is not correct." in resp.get_data(as_text=True)
 
@@ -183,27 +202,25 @@ def test_change_password_wrong_current(client, login_as):
 def test_profile_update(client, login_as, db, municipality):
     """A user changes name, language and municipality."""
     user = login_as()
-    resp = client.post("/account", data={
-        "name": "New Name", "locale": "it", "municipality_id": str(municipality("ravenna").id),
-        "csrf_token": csrf_token(client, "/account")})
+    resp = client.post(
+        "/account",
+        data={
+            "name": "New Name",
+            "locale": "it",
+            "municipality_id": str(municipality("ravenna").id),
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
     assert resp.status_code == 302
     db.session.refresh(user)
     assert (user.name, user.locale, user.municipality.code) == ("New Name", "it", "ravenna")
-
-
-def _reset_link(db, email):
-    msg = db.session.scalars(
-        db.select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id.desc())
-    ).first()
-    assert msg is not None
-    return re.search(r"/password/reset/(\S+)", msg.body_text).group(0)
 
 
 def test_password_reset_single_use(client, create_user, db):
     """The e-mailed reset link sets a new password once and then no longer works."""
     user = create_user()
     client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")})
-    link = _reset_link(db, user.email)
+    link = reset_link(user.email)
     assert client.get(link).status_code == 200
     data = {"password": "my new password", "confirm": "my new password", "csrf_token": csrf_token(client, link)}
     assert client.post(link, data=data).status_code == 302
@@ -219,7 +236,7 @@ def test_password_reset_expires(client, create_user, db):
 
     user = create_user()
     client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client, "/password/forgot")})
-    link = _reset_link(db, user.email)
+    link = reset_link(user.email)
     token = db.session.scalar(db.select(PasswordResetToken))
     token.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -228,9 +245,11 @@ def test_password_reset_expires(client, create_user, db):
 
 def test_password_reset_unknown_email_same_answer(client, db):
     """Asking a reset for an unknown address answers the same and sends nothing."""
-    resp = client.post("/password/forgot", data={"email": "ghost@example.org",
-                                                 "csrf_token": csrf_token(client, "/password/forgot")},
-                       follow_redirects=True)
+    resp = client.post(
+        "/password/forgot",
+        data={"email": "ghost@example.org", "csrf_token": csrf_token(client, "/password/forgot")},
+        follow_redirects=True,
+    )
     assert "If an account exists for that address" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
 
@@ -242,7 +261,7 @@ def test_reset_ends_sessions(app, create_user, db):
     login(other, user.email)
     c = app.test_client()
     c.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(c, "/password/forgot")})
-    link = _reset_link(db, user.email)
+    link = reset_link(user.email)
     c.post(link, data={"password": "my new password", "confirm": "my new password", "csrf_token": csrf_token(c, link)})
     assert other.get("/account").status_code == 302
 
@@ -256,18 +275,29 @@ def test_bogus_reset_token(client):
 
 # --- businesses and invitations ---------------------------------------------------
 
+
 def _create_business(client, municipality):
-    return client.post("/business", data={
-        "name": "Camping Vänern", "subsector": "accommodation", "size": "micro",
-        "municipality_id": str(municipality("vanersborg").id), "csrf_token": csrf_token(client, "/business")})
+    return client.post(
+        "/business",
+        data={
+            "name": "Camping Vänern",
+            "subsector": "accommodation",
+            "size": "micro",
+            "municipality_id": str(municipality("vanersborg").id),
+            "csrf_token": csrf_token(client, "/business"),
+        },
+    )
 
 
 def test_owner_invites_staff_by_link(app, client, login_as, create_user, db, municipality):
     """An owner creates a business and an invitation link; a colleague joins with it once."""
     owner = login_as()
     assert _create_business(client, municipality).status_code == 302
-    resp = client.post("/business/invitations", data={"email": "", "csrf_token": csrf_token(client, "/business")},
-                       follow_redirects=True)
+    resp = client.post(
+        "/business/invitations",
+        data={"email": "", "csrf_token": csrf_token(client, "/business")},
+        follow_redirects=True,
+    )
     html = resp.get_data(as_text=True)
     link = re.search(r'value="(http://[^"]+/join/[^"]+)"', html).group(1)
     path = link.split("localhost", 1)[1]
@@ -291,7 +321,9 @@ def test_invitation_by_email_goes_to_outbox(client, login_as, db, municipality):
     """An invitation with an address is mailed through the outbox."""
     login_as()
     _create_business(client, municipality)
-    client.post("/business/invitations", data={"email": "new@example.org", "csrf_token": csrf_token(client, "/business")})
+    client.post(
+        "/business/invitations", data={"email": "new@example.org", "csrf_token": csrf_token(client, "/business")}
+    )
     msg = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == "new@example.org"))
     assert msg is not None and "/join/" in msg.body_text
 
@@ -304,8 +336,9 @@ def test_only_owner_manages_business(app, client, login_as, create_user, db, mun
     staff = create_user(email="s@example.org")
     staff.organisation_id = owner.organisation_id
     db.session.commit()
-    inv = Invitation(organisation_id=owner.organisation_id, token_hash="x" * 64,
-                     expires_at=owner.created_at.replace(year=2100))
+    inv = Invitation(
+        organisation_id=owner.organisation_id, token_hash="x" * 64, expires_at=owner.created_at.replace(year=2100)
+    )
     db.session.add(inv)
     db.session.commit()
     s = app.test_client()
@@ -364,7 +397,9 @@ def test_delete_account(app, client, login_as, db):
     """Deleting an account needs the password, anonymises the person, ends sessions and frees the address."""
     user = login_as(email="gone@example.org")
     path = "/account/delete"
-    resp = client.post(path, data={"password": "wrong password", "confirm": "y", "csrf_token": csrf_token(client, path)})
+    resp = client.post(
+        path, data={"password": "wrong password", "confirm": "y", "csrf_token": csrf_token(client, path)}
+    )
     assert "Your current password is not correct." in resp.get_data(as_text=True)
     resp = client.post(path, data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, path)})
     assert resp.status_code == 302

@@ -8,31 +8,31 @@ import threading
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from tests.assessment_factories import (
-    PAGES,
+from tests.conftest import csrf_token, login
+from tests.factories import (
+    ASSESSMENT_PAGES,
     answer_all,
     answer_page,
-    build_frameworks,
-    complete,
-    count,
+    complete_assessment,
+    count_rows,
+    latest_run,
+    make_assessment_frameworks,
     make_framework,
     page_items,
-    start,
-    submit,
-    the_run,
+    start_assessment,
+    submit_assessment,
 )
-from tests.conftest import csrf_token, login
 from uprest.accounts import services as account_services
 from uprest.assessments.models import (
     AssessmentResponse,
     AssessmentResult,
     AssessmentRun,
-    CompetenceRecord,
     RunCompetence,
 )
-from uprest.frameworks.models import Competence, Framework, Item
+from uprest.frameworks.models import Competence, CompetenceRecord, Framework, Item
 
 # --- starting -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["learner", "trainer", "staff", "admin"])
 def test_index_for_every_logged_in_role(client, login_as, frameworks, role):
@@ -45,24 +45,35 @@ def test_index_for_every_logged_in_role(client, login_as, frameworks, role):
 @pytest.fixture()
 def frameworks(app):
     """Two small frameworks and target profiles for every sub-sector and role."""
-    return build_frameworks()
+    return make_assessment_frameworks()
 
 
 def test_anonymous_sent_to_login(client, frameworks):
     """Anonymous visitors are sent to the login page for every assessment page; the help page is public."""
-    for path in ["/assessment", "/assessment/1/page/1", "/assessment/1/result", "/assessment/1/report.pdf",
-                 "/assessment/business", "/assessment/1/review"]:
+    for path in [
+        "/assessment",
+        "/assessment/1/page/1",
+        "/assessment/1/result",
+        "/assessment/1/report.pdf",
+        "/assessment/business",
+        "/assessment/1/review",
+    ]:
         resp = client.get(path)
         assert resp.status_code == 302 and "/login" in resp.headers["Location"], path
-    assert client.post("/assessment/start").status_code in (302, 400)
+    resp = client.post(
+        "/assessment/start",
+        data={"subsector": "accommodation", "job_role": "staff", "csrf_token": csrf_token(client, "/login")},
+    )
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
     assert client.get("/assessment/help").status_code == 200
 
 
 def test_start_defaults_from_business(client, login_as, frameworks, db, municipality):
     """The start form preselects the sub-sector of the user's business and their role in it."""
     user = login_as()
-    account_services.create_organisation(user, name="Hotel Vänern", subsector="food_beverage", size="micro",
-                                         municipality_id=municipality().id)
+    account_services.create_organisation(
+        user, name="Hotel Vänern", subsector="food_beverage", size="micro", municipality_id=municipality().id
+    )
     db.session.commit()
     html = client.get("/assessment").get_data(as_text=True)
     assert re.search(r'<option selected value="food_beverage">|<option value="food_beverage" selected>', html)
@@ -72,10 +83,15 @@ def test_start_defaults_from_business(client, login_as, frameworks, db, municipa
 def test_start_creates_run_with_profile_snapshot(client, login_as, frameworks, db):
     """Starting takes the profile's current competences with items (unknown keys skipped), paged by area."""
     user = login_as()
-    resp = start(client)
-    run = the_run(db, user)
+    resp = start_assessment(client)
+    run = latest_run(user)
     assert resp.headers["Location"].endswith(f"/assessment/{run.id}/page/1")
-    assert (run.subsector, run.job_role, run.page_count, run.open_key) == ("accommodation", "staff", PAGES, user.id)
+    assert (run.subsector, run.job_role, run.page_count, run.open_key) == (
+        "accommodation",
+        "staff",
+        ASSESSMENT_PAGES,
+        user.id,
+    )
     targets = db.session.scalars(db.select(RunCompetence).where(RunCompetence.run_id == run.id)).all()
     assert len(targets) == 8
     assert sorted({t.page for t in targets}) == [1, 2, 3, 4]
@@ -84,27 +100,30 @@ def test_start_creates_run_with_profile_snapshot(client, login_as, frameworks, d
 
 def test_run_uses_current_framework_revision(client, login_as, frameworks, db):
     """Competences come from the current revision of a framework, not from older ones."""
-    old = make_framework("tourism", levels=4, areas={"T1": [("T1.1", "Old booking")]}, revision=0,
-                         is_current=False)
+    old = make_framework("tourism", levels=4, areas={"T1": [("T1.1", "Old booking")]}, revision=0, is_current=False)
     db.session.commit()
     user = login_as()
-    start(client)
-    run = the_run(db, user)
-    fw_ids = set(db.session.scalars(
-        db.select(Competence.framework_id).join(RunCompetence, RunCompetence.competence_id == Competence.id)
-        .where(RunCompetence.run_id == run.id)))
+    start_assessment(client)
+    run = latest_run(user)
+    fw_ids = set(
+        db.session.scalars(
+            db.select(Competence.framework_id)
+            .join(RunCompetence, RunCompetence.competence_id == Competence.id)
+            .where(RunCompetence.run_id == run.id)
+        )
+    )
     assert old.id not in fw_ids and frameworks["tourism"].id in fw_ids
 
 
 def test_start_twice_continues_open_run(client, login_as, frameworks, db):
     """Starting again while a run is open continues it; there is still one run."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_page(client, run.id, 1, action="next")
-    resp = start(client, subsector="destination", job_role="owner")
+    resp = start_assessment(client, subsector="destination", job_role="owner")
     assert resp.headers["Location"].endswith(f"/assessment/{run.id}/page/2")
-    assert count(db, AssessmentRun) == 1
+    assert count_rows(AssessmentRun) == 1
     assert "in progress" in client.get("/assessment").get_data(as_text=True)
 
 
@@ -123,47 +142,58 @@ def test_one_open_run_enforced_by_database(app, create_user, db):
     db.session.commit()
 
 
-@pytest.mark.parametrize("data", [{"subsector": "casino", "job_role": "staff"},
-                                  {"subsector": "attraction", "job_role": "boss"},
-                                  {"subsector": "attraction"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"subsector": "casino", "job_role": "staff"},
+        {"subsector": "attraction", "job_role": "boss"},
+        {"subsector": "attraction"},
+    ],
+)
 def test_start_rejects_bad_choices(client, login_as, frameworks, db, data):
     """An unknown sub-sector or role is refused (400) and no run is created."""
     login_as()
     data["csrf_token"] = csrf_token(client, "/assessment")
     assert client.post("/assessment/start", data=data).status_code == 400
-    assert count(db, AssessmentRun) == 0
+    assert count_rows(AssessmentRun) == 0
 
 
 def test_start_without_csrf_refused(client, login_as, frameworks, db):
     """Starting needs the CSRF token."""
     login_as()
     assert client.post("/assessment/start", data={"subsector": "attraction", "job_role": "staff"}).status_code == 400
-    assert count(db, AssessmentRun) == 0
+    assert count_rows(AssessmentRun) == 0
 
 
 def test_start_without_profile_explains(client, login_as, db):
     """Without a target profile for the pair, the learner is told so and no run is created."""
     login_as()
-    resp = start(client)
+    resp = start_assessment(client)
     assert resp.status_code == 302
     assert "no target profile" in client.get("/assessment").get_data(as_text=True)
-    assert count(db, AssessmentRun) == 0
+    assert count_rows(AssessmentRun) == 0
 
 
 # --- the questionnaire --------------------------------------------------------------------------
 
+
 def test_page_has_accessible_radio_groups_and_progress(client, login_as, frameworks, db):
     """Each statement is a fieldset with a legend and the five scale answers; progress is text and <progress>."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_page(client, run.id, 1)
     html = client.get(f"/assessment/{run.id}/page/2").get_data(as_text=True)
     assert "Page 2 of 4, 64% answered" in html  # 11 of 17 items
     assert '<progress id="progress-bar" max="17" value="11"' in html and 'for="progress-bar"' in html
     assert html.count("<fieldset") == 2 and html.count("<legend") == 2
-    for label in ["t know how", "I can do it with help", "I can do it on my own",
-                  "I can do it confidently", "I can do it and guide others"]:
+    for label in [
+        "t know how",
+        "I can do it with help",
+        "I can do it on my own",
+        "I can do it confidently",
+        "I can do it and guide others",
+    ]:
         assert label in html
     assert 'value="prev"' in html and 'value="leave"' in html
 
@@ -171,36 +201,36 @@ def test_page_has_accessible_radio_groups_and_progress(client, login_as, framewo
 def test_answers_saved_and_resumed(client, login_as, frameworks, db):
     """Answers are saved on each page post; 'Save and leave' returns to the index and Continue resumes there."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_page(client, run.id, 1, rating=4)
     resp = answer_page(client, run.id, 2, rating=2, action="leave")
     assert resp.headers["Location"].endswith("/assessment")
-    assert count(db, AssessmentResponse, AssessmentResponse.run_id == run.id) == 13
-    assert the_run(db, user).current_page == 2
+    assert count_rows(AssessmentResponse, AssessmentResponse.run_id == run.id) == 13
+    assert latest_run(user).current_page == 2
     html = client.get("/assessment").get_data(as_text=True)
     assert f'href="/assessment/{run.id}/page/2"' in html
     # a later visit starts where the learner left off, with the answers filled in
     assert client.get(f"/assessment/{run.id}").headers["Location"].endswith(f"/assessment/{run.id}/page/2")
     page1 = client.get(f"/assessment/{run.id}/page/1").get_data(as_text=True)
-    assert page1.count('checked') == 11 and 'type="radio" value="4"' in page1
+    assert page1.count("checked") == 11 and 'type="radio" value="4"' in page1
 
 
 def test_previous_saves_and_goes_back(client, login_as, frameworks, db):
     """'Previous' saves the page and goes back one page."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     resp = answer_page(client, run.id, 2, action="prev")
     assert resp.headers["Location"].endswith(f"/assessment/{run.id}/page/1")
-    assert count(db, AssessmentResponse, AssessmentResponse.run_id == run.id) == 2
+    assert count_rows(AssessmentResponse, AssessmentResponse.run_id == run.id) == 2
 
 
 def test_answers_are_upserted(client, login_as, frameworks, db):
     """Posting a page again updates the answers: one response per run and item."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_page(client, run.id, 1, rating=2)
     answer_page(client, run.id, 1, rating=5, choice=1)
     rows = db.session.scalars(db.select(AssessmentResponse).where(AssessmentResponse.run_id == run.id)).all()
@@ -213,26 +243,38 @@ def test_answers_are_upserted(client, login_as, frameworks, db):
 def test_partial_page_saved(client, login_as, frameworks, db):
     """A page may be saved with some questions still open."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     assert answer_page(client, run.id, 1, skip=3).status_code == 302
-    assert count(db, AssessmentResponse, AssessmentResponse.run_id == run.id) == 8
+    assert count_rows(AssessmentResponse, AssessmentResponse.run_id == run.id) == 8
 
 
 def page_items_ids(db, run_id, page):
     db.session.expire_all()
-    rc = db.session.scalars(db.select(RunCompetence).where(RunCompetence.run_id == run_id,
-                                                           RunCompetence.page == page)).all()
+    rc = db.session.scalars(
+        db.select(RunCompetence).where(RunCompetence.run_id == run_id, RunCompetence.page == page)
+    ).all()
     return [i.id for t in rc for i in db.session.get(Competence, t.competence_id).items]
 
 
-@pytest.mark.parametrize("case", ["item of another page", "unknown item", "rating too high", "rating zero",
-                                  "not a number", "bad action", "knowledge index out of range", "no csrf"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "item of another page",
+        "unknown item",
+        "rating too high",
+        "rating zero",
+        "not a number",
+        "bad action",
+        "knowledge index out of range",
+        "no csrf",
+    ],
+)
 def test_tampered_page_posts_refused(client, login_as, frameworks, db, case):
     """Tampered posts answer 400 and change nothing."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_page(client, run.id, 1, rating=2)
     token, items = page_items(client, run.id, 1)
     statement = next(i for i in items if i.kind == "statement")
@@ -249,92 +291,115 @@ def test_tampered_page_posts_refused(client, login_as, frameworks, db, case):
         "no csrf": {"csrf_token": ""},
     }[case]
     data.update(extra)
-    before = the_run(db, user).current_page
+    before = latest_run(user).current_page
     resp = client.post(f"/assessment/{run.id}/page/1", data=data)
     assert resp.status_code == 400
-    values = set(db.session.scalars(db.select(AssessmentResponse.value).where(
-        AssessmentResponse.run_id == run.id, AssessmentResponse.item_id == statement.id)))
+    values = set(
+        db.session.scalars(
+            db.select(AssessmentResponse.value).where(
+                AssessmentResponse.run_id == run.id, AssessmentResponse.item_id == statement.id
+            )
+        )
+    )
     assert values == {2}
-    assert the_run(db, user).current_page == before
+    assert latest_run(user).current_page == before
 
 
 def test_other_users_run_is_404(app, client, login_as, frameworks, db, create_user):
     """Another user's run does not exist for you: every page and post answers 404, nothing changes."""
     owner = login_as()
-    start(client)
-    run = the_run(db, owner)
+    start_assessment(client)
+    run = latest_run(owner)
     answer_page(client, run.id, 1, rating=2)
     token, items = page_items(client, run.id, 1)
     other = app.test_client()
     intruder = create_user()
     login(other, intruder.email)
-    for path in [f"/assessment/{run.id}", f"/assessment/{run.id}/page/1", f"/assessment/{run.id}/review",
-                 f"/assessment/{run.id}/result", f"/assessment/{run.id}/report.pdf"]:
+    for path in [
+        f"/assessment/{run.id}",
+        f"/assessment/{run.id}/page/1",
+        f"/assessment/{run.id}/review",
+        f"/assessment/{run.id}/result",
+        f"/assessment/{run.id}/report.pdf",
+    ]:
         assert other.get(path).status_code == 404, path
     token = csrf_token(other, "/assessment")
-    assert other.post(f"/assessment/{run.id}/page/1",
-                      data={"csrf_token": token, f"item_{items[0].id}": "5"}).status_code == 404
+    assert (
+        other.post(f"/assessment/{run.id}/page/1", data={"csrf_token": token, f"item_{items[0].id}": "5"}).status_code
+        == 404
+    )
     assert other.post(f"/assessment/{run.id}/submit", data={"csrf_token": token}).status_code == 404
-    assert set(db.session.scalars(db.select(AssessmentResponse.value).where(
-        AssessmentResponse.item_id == items[0].id))) == {2}
+    assert set(
+        db.session.scalars(db.select(AssessmentResponse.value).where(AssessmentResponse.item_id == items[0].id))
+    ) == {2}
 
 
 def test_missing_pages_and_runs_are_404(client, login_as, frameworks, db):
     """Pages outside the run and unknown runs answer 404."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
-    for path in [f"/assessment/{run.id}/page/0", f"/assessment/{run.id}/page/5", "/assessment/999999/page/1",
-                 "/assessment/99999999999/page/1", f"/assessment/{run.id}/page/abc", "/assessment/999999/result"]:
+    start_assessment(client)
+    run = latest_run(user)
+    for path in [
+        f"/assessment/{run.id}/page/0",
+        f"/assessment/{run.id}/page/5",
+        "/assessment/999999/page/1",
+        "/assessment/99999999999/page/1",
+        f"/assessment/{run.id}/page/abc",
+        "/assessment/999999/result",
+    ]:
         assert client.get(path).status_code == 404, path
 
 
 # --- submitting ----------------------------------------------------------------------------------
 
+
 def test_submit_needs_every_answer(client, login_as, frameworks, db):
     """Submitting with unanswered questions is refused and lists the pages with missing answers."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_page(client, run.id, 1)
     answer_page(client, run.id, 2)
     answer_page(client, run.id, 4, skip=1)
-    resp = submit(client, run.id)
+    resp = submit_assessment(client, run.id)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "Page 3 has unanswered questions" in html and "Page 4 has unanswered questions" in html
     assert "Page 1 has unanswered" not in html
-    assert the_run(db, user).submitted_at is None
-    assert count(db, AssessmentResult) == 0 and count(db, CompetenceRecord) == 0
+    assert latest_run(user).submitted_at is None
+    assert count_rows(AssessmentResult) == 0 and count_rows(CompetenceRecord) == 0
 
 
 def test_full_flow_to_result(client, login_as, frameworks, db):
     """Answer every page, review, submit: results and competence records are stored, the run is closed."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     resp = answer_all(client, run.id, rating=3, tourism_rating=1)
     assert resp.headers["Location"].endswith(f"/assessment/{run.id}/review")
     review = client.get(f"/assessment/{run.id}/review").get_data(as_text=True)
     assert "You have answered 17 of 17 questions." in review
-    resp = submit(client, run.id)
+    resp = submit_assessment(client, run.id)
     assert resp.headers["Location"].endswith(f"/assessment/{run.id}/result")
-    run = the_run(db, user)
+    run = latest_run(user)
     assert run.submitted_at is not None and run.open_key is None
-    results = {r.competence_key: r for r in db.session.scalars(
-        db.select(AssessmentResult).where(AssessmentResult.run_id == run.id))}
+    results = {
+        r.competence_key: r
+        for r in db.session.scalars(db.select(AssessmentResult).where(AssessmentResult.run_id == run.id))
+    }
     assert len(results) == 8
     booking = results["tourism:T1.1"]
     assert (booking.level, booking.gap, booking.rank, booking.priority) == (1, 2, 1, 67)
     assert results["digcomp:1.1"].source == "quiz" and results["digcomp:1.1"].knowledge == "confirmed"
     assert results["digcomp:1.2"].source == "self"
     records = db.session.scalars(db.select(CompetenceRecord).where(CompetenceRecord.user_id == user.id)).all()
-    assert len(records) == 8 and {r.run_id for r in records} == {run.id}
+    assert len(records) == 8 and {r.evidence for r in records} == {("assessment_run", run.id)}
     html = client.get(f"/assessment/{run.id}/result").get_data(as_text=True)
-    assert ("Online distribution and booking: you are at level 1, your target is 3 — a gap of 2, "
-            "essential for your role.") in html
+    assert (
+        "Online distribution and booking: you are at level 1, your target is 3 — a gap of 2, essential for your role."
+    ) in html
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in html
-    assert "<title id=\"gap-chart-title\">" in html and '<th scope="row">Online distribution and booking' in html
+    assert '<title id="gap-chart-title">' in html and '<th scope="row">Online distribution and booking' in html
     assert "Compared with your previous assessment" not in html
     assert f'href="/assessment/{run.id}/report.pdf"' in html
 
@@ -342,26 +407,29 @@ def test_full_flow_to_result(client, login_as, frameworks, db):
 def test_knowledge_check_tempers_level(client, login_as, frameworks, db):
     """A wrong knowledge answer lowers the self-rated level by one and the record says 'quiz'."""
     user = login_as()
-    run = complete(client, db, user, rating=4, choice=1)
-    result = db.session.scalar(db.select(AssessmentResult).where(
-        AssessmentResult.run_id == run.id, AssessmentResult.competence_key == "digcomp:1.1"))
+    run = complete_assessment(client, user, rating=4, choice=1)
+    result = db.session.scalar(
+        db.select(AssessmentResult).where(
+            AssessmentResult.run_id == run.id, AssessmentResult.competence_key == "digcomp:1.1"
+        )
+    )
     assert (result.self_level, result.level, result.knowledge, result.source) == (6, 5, "tempered", "quiz")
 
 
 def test_double_submit_records_once(client, login_as, frameworks, db):
     """A second submit of the same run records nothing more and shows the result."""
     user = login_as()
-    run = complete(client, db, user)
-    resp = submit(client, run.id)
+    run = complete_assessment(client, user)
+    resp = submit_assessment(client, run.id)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/assessment/{run.id}/result")
-    assert count(db, AssessmentResult) == 8 and count(db, CompetenceRecord) == 8
+    assert count_rows(AssessmentResult) == 8 and count_rows(CompetenceRecord) == 8
 
 
 def test_parallel_submits_record_once(app, client, login_as, frameworks, db):
     """Simultaneous submits of one run leave exactly one result set."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_all(client, run.id)
     token = csrf_token(client, "/assessment")
     statuses = []
@@ -375,19 +443,20 @@ def test_parallel_submits_record_once(app, client, login_as, frameworks, db):
     for t in threads:
         t.join()
     assert statuses and all(s == 302 for s in statuses)
-    assert count(db, AssessmentResult) == 8 and count(db, CompetenceRecord) == 8
+    assert count_rows(AssessmentResult) == 8 and count_rows(CompetenceRecord) == 8
 
 
 def test_submitted_run_is_read_only(client, login_as, frameworks, db):
     """After submit, posting answers is refused (403) and nothing changes; pages lead to the result."""
     user = login_as()
-    run = complete(client, db, user, rating=2)
+    run = complete_assessment(client, user, rating=2)
     token = csrf_token(client, "/assessment")
     item_id = page_items_ids(db, run.id, 1)[0]
     resp = client.post(f"/assessment/{run.id}/page/1", data={"csrf_token": token, f"item_{item_id}": "5"})
     assert resp.status_code == 403
-    assert set(db.session.scalars(db.select(AssessmentResponse.value).where(
-        AssessmentResponse.item_id == item_id))) == {2}
+    assert set(
+        db.session.scalars(db.select(AssessmentResponse.value).where(AssessmentResponse.item_id == item_id))
+    ) == {2}
     assert client.get(f"/assessment/{run.id}/page/1").headers["Location"].endswith(f"/assessment/{run.id}/result")
     assert client.get(f"/assessment/{run.id}/review").headers["Location"].endswith(f"/assessment/{run.id}/result")
 
@@ -395,25 +464,25 @@ def test_submitted_run_is_read_only(client, login_as, frameworks, db):
 def test_new_run_after_submit_and_comparison(client, login_as, frameworks, db):
     """After a submit the learner can start again; the new result compares with the previous run."""
     user = login_as()
-    first = complete(client, db, user, rating=2)
-    assert start(client).status_code == 302
-    second = the_run(db, user)
+    first = complete_assessment(client, user, rating=2)
+    assert start_assessment(client).status_code == 302
+    second = latest_run(user)
     assert second.id != first.id and second.submitted_at is None
     answer_all(client, second.id, rating=4)
-    submit(client, second.id)
+    submit_assessment(client, second.id)
     html = client.get(f"/assessment/{second.id}/result").get_data(as_text=True)
     assert "Compared with your previous assessment" in html and "Up by" in html
     assert "Compared with your previous" not in client.get(f"/assessment/{first.id}/result").get_data(as_text=True)
     index = client.get("/assessment").get_data(as_text=True)
     assert index.count("See the result of") == 2
-    assert count(db, CompetenceRecord, CompetenceRecord.user_id == user.id) == 16  # history kept
+    assert count_rows(CompetenceRecord, CompetenceRecord.user_id == user.id) == 16  # history kept
 
 
 def test_result_of_open_run_redirects_to_questionnaire(client, login_as, frameworks, db):
     """An unsubmitted run has no result yet: the result page leads back to the questionnaire, no PDF."""
     user = login_as()
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     assert client.get(f"/assessment/{run.id}/result").headers["Location"].endswith(f"/assessment/{run.id}/page/1")
     assert client.get(f"/assessment/{run.id}/report.pdf").status_code == 404
 
@@ -421,7 +490,7 @@ def test_result_of_open_run_redirects_to_questionnaire(client, login_as, framewo
 def test_result_only_for_its_owner(app, client, login_as, frameworks, db, create_user):
     """Nobody but the learner sees a result or its PDF — not even an administrator (404)."""
     user = login_as()
-    run = complete(client, db, user)
+    run = complete_assessment(client, user)
     for role in ["learner", "trainer", "staff", "admin"]:
         other = app.test_client()
         login(other, create_user(role=role).email)
@@ -432,14 +501,15 @@ def test_result_only_for_its_owner(app, client, login_as, frameworks, db, create
 def test_untranslated_items_marked_as_english(client, login_as, frameworks, db):
     """Content without a translation is shown in English, marked lang="en" and announced on the page."""
     user = login_as(locale="sv")
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     html = client.get(f"/assessment/{run.id}/page/1").get_data(as_text=True)
     assert '<legend lang="en">' in html
     assert "not yet translated into your language" in html or "översatt" in html
 
 
 # --- business, API, dashboard ------------------------------------------------------------------------
+
 
 def _member(app, db, create_user, org, *, shares, rating):
     user = create_user()
@@ -448,16 +518,16 @@ def _member(app, db, create_user, org, *, shares, rating):
     db.session.commit()
     c = app.test_client()
     login(c, user.email)
-    complete(c, db, user, rating=rating)
+    complete_assessment(c, user, rating=rating)
     return user
 
 
-def test_business_profile_only_counts_sharing_members(app, client, login_as, frameworks, db, create_user,
-                                                       municipality):
+def test_business_profile_only_counts_sharing_members(app, client, login_as, frameworks, db, create_user, municipality):
     """The owner sees per competence the number of sharing members with a result and their mean level."""
     owner = login_as()
-    org = account_services.create_organisation(owner, name="Camping Pori", subsector="accommodation",
-                                               size="micro", municipality_id=municipality().id)
+    org = account_services.create_organisation(
+        owner, name="Camping Pori", subsector="accommodation", size="micro", municipality_id=municipality().id
+    )
     db.session.commit()
     _member(app, db, create_user, org, shares=True, rating=1)
     _member(app, db, create_user, org, shares=True, rating=5)
@@ -473,8 +543,9 @@ def test_business_profile_only_counts_sharing_members(app, client, login_as, fra
 def test_business_profile_owners_only(app, client, login_as, create_user, db, municipality, role):
     """Anyone who does not own a business gets 403, members of a business included."""
     owner = create_user()
-    org = account_services.create_organisation(owner, name="Hotel", subsector="accommodation", size="micro",
-                                               municipality_id=municipality().id)
+    org = account_services.create_organisation(
+        owner, name="Hotel", subsector="accommodation", size="micro", municipality_id=municipality().id
+    )
     db.session.commit()
     user = login_as(role)
     if role == "learner":
@@ -491,7 +562,7 @@ def test_api_me_gaps(client, login_as, frameworks, db, app):
     user = login_as()
     resp = client.get("/api/v1/me/gaps")
     assert resp.status_code == 404 and resp.get_json()["status"] == 404
-    run = complete(client, db, user, rating=3, tourism_rating=1)
+    run = complete_assessment(client, user, rating=3, tourism_rating=1)
     data = client.get("/api/v1/me/gaps").get_json()
     assert data["run_id"] == run.id and len(data["competences"]) == 8
     top = data["competences"][0]
@@ -505,34 +576,33 @@ def test_dashboard_card_follows_the_learner(client, login_as, frameworks, db):
     """The home page offers to start, then to continue, then to see the latest result."""
     user = login_as()
     assert "Start the assessment" in client.get("/").get_data(as_text=True)
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     assert f'href="/assessment/{run.id}/page/1"' in client.get("/").get_data(as_text=True)
     answer_all(client, run.id)
-    submit(client, run.id)
+    submit_assessment(client, run.id)
     html = client.get("/").get_data(as_text=True)
     assert "See your latest result" in html and f'href="/assessment/{run.id}/result"' in html
 
 
 def test_run_competences_point_at_items(app, frameworks, db):
     """Fixture sanity: the factory builds 17 items across 8 competences in two current frameworks."""
-    assert count(db, Item) == 17
-    assert count(db, Framework, Framework.is_current.is_(True)) == 2
+    assert count_rows(Item) == 17
+    assert count_rows(Framework, Framework.is_current.is_(True)) == 2
 
 
 def test_export_and_delete_account_cover_assessments(client, login_as, frameworks, db):
     """The data download contains the learner's assessments; deleting the account erases them."""
     from tests.conftest import PASSWORD
-    from uprest.assessments.models import AssessmentResponse, AssessmentRun, CompetenceRecord
 
     user = login_as()
-    run = complete(client, db, user)
+    run = complete_assessment(client, user)
     data = client.get("/account/export.json").json
     assert data["assessments"][0]["run_id"] == run.id
     assert data["competence_records"]
     path = "/account/delete"
     resp = client.post(path, data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, path)})
     assert resp.status_code == 302
-    assert count(db, AssessmentRun) == 0
-    assert count(db, AssessmentResponse) == 0
-    assert count(db, CompetenceRecord) == 0
+    assert count_rows(AssessmentRun) == 0
+    assert count_rows(AssessmentResponse) == 0
+    assert count_rows(CompetenceRecord) == 0

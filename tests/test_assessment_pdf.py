@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.assessment_factories import answer_all, build_frameworks, start, submit, the_run
+from tests.factories import answer_all, latest_run, make_assessment_frameworks, start_assessment, submit_assessment
 from uprest.pdf import make_url_fetcher, static_file_for
 
 
 @pytest.fixture()
 def frameworks(app):
     """Two small frameworks and target profiles for every sub-sector and role."""
-    return build_frameworks()
+    return make_assessment_frameworks()
 
 
 def pdf_text(data: bytes) -> str:
@@ -25,10 +25,10 @@ def pdf_text(data: bytes) -> str:
 def test_report_pdf_has_name_date_and_gaps(client, login_as, frameworks, db):
     """The PDF report carries the learner's name and the competences with a gap; it is private and a download."""
     user = login_as(name="Åsa Lindqvist")
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_all(client, run.id, rating=3, tourism_rating=1)
-    submit(client, run.id)
+    submit_assessment(client, run.id)
     resp = client.get(f"/assessment/{run.id}/report.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert resp.data.startswith(b"%PDF")
@@ -44,12 +44,12 @@ def test_report_pdf_in_learners_language(client, login_as, frameworks, db, app):
     from flask_babel import force_locale, format_date
 
     user = login_as(locale="sv", name="Sven Svensson")
-    start(client)
-    run = the_run(db, user)
+    start_assessment(client)
+    run = latest_run(user)
     answer_all(client, run.id)
-    submit(client, run.id)
+    submit_assessment(client, run.id)
     text = pdf_text(client.get(f"/assessment/{run.id}/report.pdf").data)
-    run = the_run(db, user)
+    run = latest_run(user)
     with app.test_request_context(), force_locale("sv"):
         expected = format_date(run.submitted_at, "long")
     assert expected in text and "Sven Svensson" in text
@@ -59,10 +59,16 @@ def test_url_fetcher_serves_only_static_files(app):
     """WeasyPrint may read files under static/ only: no other local files, no traversal, no network."""
     root = Path(app.static_folder).resolve()
     assert static_file_for((root / "css" / "pdf.css").as_uri(), root) == root / "css" / "pdf.css"
-    for url in ["file:///etc/passwd", (root / ".." / "pyproject.toml").as_uri(),
-                root.as_uri() + "/../pyproject.toml", root.as_uri() + "/%2e%2e/pyproject.toml",
-                "http://example.org/x.css", "https://127.0.0.1/static/css/site.css",
-                "file://evil.example/static/css/site.css", (root / "css" / "nope.css").as_uri()]:
+    for url in [
+        "file:///etc/passwd",
+        (root / ".." / "pyproject.toml").as_uri(),
+        root.as_uri() + "/../pyproject.toml",
+        root.as_uri() + "/%2e%2e/pyproject.toml",
+        "http://example.org/x.css",
+        "https://127.0.0.1/static/css/site.css",
+        "file://evil.example/static/css/site.css",
+        (root / "css" / "nope.css").as_uri(),
+    ]:
         assert static_file_for(url, root) is None, url
     fetcher = make_url_fetcher(root)
     with pytest.raises(Exception):  # noqa: B017 - WeasyPrint catches any exception and skips the resource
@@ -90,9 +96,15 @@ def test_render_pdf_does_not_fetch_outside_static(app, monkeypatch, tmp_path):
         with app.test_request_context():
             from flask import render_template_string
 
-            monkeypatch.setattr(pdf, "render_template", lambda name, **ctx: render_template_string(
-                '<link rel="stylesheet" href="{{ pdf_static(\'css/pdf.css\') }}">'
-                '<link rel="stylesheet" href="{{ _test_secret }}"><p>Hello</p>', **ctx))
+            monkeypatch.setattr(
+                pdf,
+                "render_template",
+                lambda name, **ctx: render_template_string(
+                    '<link rel="stylesheet" href="{{ pdf_static(\'css/pdf.css\') }}">'
+                    '<link rel="stylesheet" href="{{ _test_secret }}"><p>Hello</p>',
+                    **ctx,
+                ),
+            )
             data = pdf.render_pdf("unused.html", locale="en")
     finally:
         del app.jinja_env.globals["_test_secret"]

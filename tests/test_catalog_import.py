@@ -9,16 +9,16 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.catalog_helpers import (
+from tests.factories import (
     GIF,
     SVG,
     dump,
-    import_root,
+    import_modules,
+    import_statuses,
     make_competences,
     module_doc,
     png,
     quiz_doc,
-    statuses,
     write_module,
 )
 from uprest.catalog import loader, rules
@@ -33,10 +33,7 @@ def competences(app, db):
 
 
 def counts(db) -> tuple[int, int, int, int]:
-    return tuple(
-        db.session.scalar(db.select(db.func.count(m.id)))
-        for m in (Module, ModuleVersion, Lesson, Question)
-    )
+    return tuple(db.session.scalar(db.select(db.func.count(m.id))) for m in (Module, ModuleVersion, Lesson, Question))
 
 
 def errors_of(report, code):
@@ -50,16 +47,11 @@ def errors_of(report, code):
 def test_import_creates_a_published_provider_module(competences, db, tmp_path):
     """A valid folder becomes a published module, version 1, owned by nobody, with lessons, quiz and image."""
     write_module(tmp_path)
-    report = import_root(tmp_path)
-    assert report.ok and statuses(report) == {"green-basics": "created"}
+    report = import_modules(tmp_path)
+    assert report.ok and import_statuses(report) == {"green-basics": "created"}
     module = db.session.scalar(db.select(Module).where(Module.code == "green-basics"))
     v = module.published_version
-    assert (
-        module.status == "published"
-        and module.owner_id is None
-        and v.version == 1
-        and v.published_at
-    )
+    assert module.status == "published" and module.owner_id is None and v.version == 1 and v.published_at
     assert v.title["sv"] == "Titel för green-basics" and v.workload_hours == 6 and v.ects == 0.25
     assert [le.slug for le in v.lessons] == ["why-it-matters", "what-to-do"]
     assert v.lessons[0].text_in("en").title == "Why it matters"
@@ -78,45 +70,43 @@ def test_import_creates_a_published_provider_module(competences, db, tmp_path):
 def test_import_accepts_courses_modules_and_single_folder(competences, db, tmp_path):
     """The path may be courses/, courses/modules/ or one module folder."""
     folder = write_module(tmp_path)
-    assert statuses(import_root(folder)) == {"green-basics": "created"}
-    assert statuses(import_root(tmp_path / "modules")) == {"green-basics": "unchanged"}
+    assert import_statuses(import_modules(folder)) == {"green-basics": "created"}
+    assert import_statuses(import_modules(tmp_path / "modules")) == {"green-basics": "unchanged"}
 
 
 def test_import_is_idempotent(competences, db, tmp_path):
     """Importing the same files again changes nothing and says 'unchanged'."""
     write_module(tmp_path)
-    import_root(tmp_path)
+    import_modules(tmp_path)
     before = counts(db)
-    report = import_root(tmp_path)
-    assert statuses(report) == {"green-basics": "unchanged"} and report.ok
+    report = import_modules(tmp_path)
+    assert import_statuses(report) == {"green-basics": "unchanged"} and report.ok
     assert counts(db) == before
 
 
 def test_changed_module_becomes_a_new_published_version(competences, db, tmp_path):
     """A changed file adds version 2 and publishes it; version 1 stays as it was (learners keep theirs)."""
     folder = write_module(tmp_path)
-    import_root(tmp_path)
+    import_modules(tmp_path)
     lesson = folder / "lessons" / "02-what-to-do.en.md"
     lesson.write_text(lesson.read_text() + "\nOne more line.\n", encoding="utf-8")
-    report = import_root(tmp_path)
-    assert statuses(report) == {"green-basics": "updated"}
+    report = import_modules(tmp_path)
+    assert import_statuses(report) == {"green-basics": "updated"}
     module = db.session.scalar(db.select(Module))
     assert [v.version for v in module.versions] == [1, 2] and module.published_version.version == 2
     assert "One more line." in module.published_version.lessons[1].text_in("en").body_md
     assert "One more line." not in module.versions[0].lessons[1].text_in("en").body_md
-    assert (
-        db.session.scalar(db.select(db.func.count(ModuleFile.id))) == 1
-    )  # the same image is stored once
+    assert db.session.scalar(db.select(db.func.count(ModuleFile.id))) == 1  # the same image is stored once
 
 
 def test_archived_module_stays_archived_on_update(competences, db, tmp_path):
     """A changed file of an archived module adds a version but does not bring it back to the catalogue."""
     folder = write_module(tmp_path)
-    import_root(tmp_path)
+    import_modules(tmp_path)
     db.session.scalar(db.select(Module)).status = "archived"
     db.session.commit()
     (folder / "module.yaml").write_text(dump(module_doc(workload_hours=8)), encoding="utf-8")
-    assert statuses(import_root(tmp_path)) == {"green-basics": "updated"}
+    assert import_statuses(import_modules(tmp_path)) == {"green-basics": "updated"}
     module = db.session.scalar(db.select(Module))
     assert module.status == "archived" and module.published_version.workload_hours == 8
 
@@ -125,13 +115,13 @@ def test_prerequisites_may_refer_to_modules_in_the_same_import(competences, db, 
     """A prerequisite may be another module of the same import (or one already in the database)."""
     write_module(tmp_path, "basics")
     write_module(tmp_path, "advanced", doc=module_doc("advanced", prerequisites=["basics"]))
-    assert statuses(import_root(tmp_path)) == {"advanced": "created", "basics": "created"}
+    assert import_statuses(import_modules(tmp_path)) == {"advanced": "created", "basics": "created"}
 
 
 def test_without_frameworks_keys_are_checked_for_form_only(app, db, tmp_path):
     """Before any framework is loaded, outcome keys are only checked for their form, and the report says so."""
     write_module(tmp_path)
-    report = import_root(tmp_path)
+    report = import_modules(tmp_path)
     assert report.ok and "competences not checked" in report.results[0].detail
 
 
@@ -141,9 +131,7 @@ def test_without_frameworks_keys_are_checked_for_form_only(app, db, tmp_path):
 def _break(folder: Path, case: str) -> None:
     meta = folder / "module.yaml"
     if case == "yaml_syntax":
-        meta.write_text(
-            meta.read_text().replace("provider:", "provider: [unclosed", 1), encoding="utf-8"
-        )
+        meta.write_text(meta.read_text().replace("provider:", "provider: [unclosed", 1), encoding="utf-8")
     elif case == "unknown_competence":
         doc = yaml.safe_load(meta.read_text())
         doc["outcomes"][1]["competence"] = "digcomp:9.9"
@@ -169,13 +157,9 @@ def _break(folder: Path, case: str) -> None:
         doc["code"] = "other-code"
         meta.write_text(dump(doc), encoding="utf-8")
     elif case == "lesson_no_title":
-        (folder / "lessons" / "02-what-to-do.sv.md").write_text(
-            "No title line\n\nText.\n", encoding="utf-8"
-        )
+        (folder / "lessons" / "02-what-to-do.sv.md").write_text("No title line\n\nText.\n", encoding="utf-8")
     elif case == "lesson_missing_image":
-        (folder / "lessons" / "02-what-to-do.en.md").write_text(
-            "# T\n\nText.\n\n![x](nope.png)\n", encoding="utf-8"
-        )
+        (folder / "lessons" / "02-what-to-do.en.md").write_text("# T\n\nText.\n\n![x](nope.png)\n", encoding="utf-8")
     elif case == "lesson_bad_name":
         (folder / "lessons" / "3-extra.en.md").write_text("# T\n\nText.\n", encoding="utf-8")
     elif case == "lesson_no_english":
@@ -232,17 +216,15 @@ def test_broken_module_is_refused_whole_with_file_and_line(case, competences, db
     folder = write_module(tmp_path)
     write_module(tmp_path, "other-module")
     _break(folder, case)
-    report = import_root(tmp_path)
+    report = import_modules(tmp_path)
     assert not report.ok
-    assert statuses(report) == {"green-basics": "refused", "other-module": "created"}
+    assert import_statuses(report) == {"green-basics": "refused", "other-module": "created"}
     file, has_line, words = BROKEN[case]
     messages = errors_of(report, "green-basics")
     matching = [m for m in messages if m.startswith(file) and words in m]
     assert matching, messages
     if has_line:
-        assert any(m.startswith(file + ":") and m[len(file) + 1].isdigit() for m in matching), (
-            matching
-        )
+        assert any(m.startswith(file + ":") and m[len(file) + 1].isdigit() for m in matching), matching
     assert db.session.scalar(db.select(Module).where(Module.code == "green-basics")) is None
 
 
@@ -255,18 +237,16 @@ def test_reported_line_points_at_the_broken_value(competences, db, tmp_path):
         for n, text in enumerate((folder / "module.yaml").read_text().splitlines(), 1)
         if text.startswith("participation:")
     )
-    report = import_root(tmp_path)
-    assert any(
-        m.startswith(f"green-basics/module.yaml:{line}:") for m in errors_of(report, "green-basics")
-    )
+    report = import_modules(tmp_path)
+    assert any(m.startswith(f"green-basics/module.yaml:{line}:") for m in errors_of(report, "green-basics"))
 
 
 def test_broken_change_keeps_the_published_version(competences, db, tmp_path):
     """A later broken edit is refused and the module keeps its published version untouched."""
     folder = write_module(tmp_path)
-    import_root(tmp_path)
+    import_modules(tmp_path)
     _break(folder, "quiz_two_correct")
-    assert statuses(import_root(tmp_path)) == {"green-basics": "refused"}
+    assert import_statuses(import_modules(tmp_path)) == {"green-basics": "refused"}
     module = db.session.scalar(db.select(Module))
     assert [v.version for v in module.versions] == [1]
 
@@ -279,33 +259,25 @@ def test_trainer_module_code_is_refused(competences, db, tmp_path, create_user):
     services.create_module(trainer, "green-basics", "Mine")
     db.session.commit()
     write_module(tmp_path)
-    report = import_root(tmp_path)
-    assert (
-        statuses(report) == {"green-basics": "refused"}
-        and "trainer" in errors_of(report, "green-basics")[0]
-    )
+    report = import_modules(tmp_path)
+    assert import_statuses(report) == {"green-basics": "refused"} and "trainer" in errors_of(report, "green-basics")[0]
 
 
-def test_module_with_browser_draft_is_refused_until_published_or_discarded(
-    competences, db, tmp_path, create_user
-):
+def test_module_with_browser_draft_is_refused_until_published_or_discarded(competences, db, tmp_path, create_user):
     """A changed file does not overwrite an admin's unpublished draft; after discarding it, the import works."""
     from uprest.catalog import services
 
     folder = write_module(tmp_path)
-    import_root(tmp_path)
+    import_modules(tmp_path)
     module = db.session.scalar(db.select(Module))
     services.editable_version(module, create_user("admin"))
     db.session.commit()
     (folder / "module.yaml").write_text(dump(module_doc(workload_hours=9)), encoding="utf-8")
-    report = import_root(tmp_path)
-    assert (
-        statuses(report) == {"green-basics": "refused"}
-        and "draft" in errors_of(report, "green-basics")[0]
-    )
+    report = import_modules(tmp_path)
+    assert import_statuses(report) == {"green-basics": "refused"} and "draft" in errors_of(report, "green-basics")[0]
     services.discard_draft(module)
     db.session.commit()
-    assert statuses(import_root(tmp_path)) == {"green-basics": "updated"}
+    assert import_statuses(import_modules(tmp_path)) == {"green-basics": "updated"}
 
 
 def test_missing_folder_is_refused(app, tmp_path):
@@ -317,18 +289,16 @@ def test_missing_folder_is_refused(app, tmp_path):
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_round_trip_import_export_import_is_lossless(competences, db, tmp_path):
     """import -> export -> import is 'unchanged'; exporting again gives byte-identical files; content is equal."""
     source = write_module(tmp_path / "src")
-    import_root(tmp_path / "src")
+    import_modules(tmp_path / "src")
     module = db.session.scalar(db.select(Module))
     out1 = loader.export_module(module, tmp_path / "out1")
-    assert statuses(import_root(out1)) == {"green-basics": "unchanged"}
+    assert import_statuses(import_modules(out1)) == {"green-basics": "unchanged"}
     out2 = loader.export_module(module, tmp_path / "out2")
     assert _tree(out1) == _tree(out2)
     assert set(_tree(out1)) == set(_tree(source))
@@ -344,7 +314,7 @@ def test_export_of_a_browser_draft_imports_elsewhere(competences, db, tmp_path, 
     from uprest.catalog import services
 
     write_module(tmp_path / "src")
-    import_root(tmp_path / "src")
+    import_modules(tmp_path / "src")
     module = db.session.scalar(db.select(Module))
     admin = create_user("admin")
     services.save_lesson(module, admin, None, "en", "a-third", "Third", "More *text*.")
@@ -361,13 +331,8 @@ def test_cli_import_and_export(competences, db, tmp_path, app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["courses", "import", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert (
-        "created   green-basics" in result.output
-        and "1 created, 0 updated, 0 unchanged, 0 refused" in result.output
-    )
-    result = runner.invoke(
-        args=["courses", "export", "green-basics", "--out", str(tmp_path / "out")]
-    )
+    assert "created   green-basics" in result.output and "1 created, 0 updated, 0 unchanged, 0 refused" in result.output
+    result = runner.invoke(args=["courses", "export", "green-basics", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0 and (tmp_path / "out" / "green-basics" / "module.yaml").is_file()
     _break(tmp_path / "modules" / "green-basics", "quiz_two_correct")
     result = runner.invoke(args=["courses", "import", str(tmp_path)])
@@ -392,9 +357,7 @@ def test_real_courses_folder_imports(app, db):
     report = loader.import_modules(ROOT / "courses")
     db.session.commit()
     assert report.ok, "\n".join(report.lines())
-    published = db.session.scalar(
-        db.select(db.func.count(Module.id)).where(Module.status == "published")
-    )
+    published = db.session.scalar(db.select(db.func.count(Module.id)).where(Module.status == "published"))
     assert published >= 10
 
 

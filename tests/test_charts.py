@@ -20,8 +20,13 @@ def chart(bars, **kwargs):
 
 def test_chart_is_labelled_svg():
     """The chart parses as XML and is an img labelled by its own <title> and <desc>."""
-    svg = chart([RangeBar("Online distribution & booking", 1, 4, 3, 4, "Level 1 of 4 · target 3–4"),
-                 RangeBar("Browsing", 5, 8, 4, None, "Level 5 of 8")], chart_id="c1")
+    svg = chart(
+        [
+            RangeBar("Online distribution & booking", 1, 4, 3, 4, "Level 1 of 4 · target 3–4"),
+            RangeBar("Browsing", 5, 8, 4, None, "Level 5 of 8"),
+        ],
+        chart_id="c1",
+    )
     root = ET.fromstring(str(svg))
     assert root.tag == f"{SVG}svg" and root.get("role") == "img"
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
@@ -47,9 +52,18 @@ def test_chart_ids_unique_per_call():
     assert a.find(f"{SVG}title").get("id") != b.find(f"{SVG}title").get("id")
 
 
-@given(st.lists(st.tuples(st.text(max_size=120), st.integers(-3, 12), st.integers(-1, 10),
-                          st.one_of(st.none(), st.integers(-2, 12)), st.one_of(st.none(), st.integers(-2, 12))),
-                max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=120),
+            st.integers(-3, 12),
+            st.integers(-1, 10),
+            st.one_of(st.none(), st.integers(-2, 12)),
+            st.one_of(st.none(), st.integers(-2, 12)),
+        ),
+        max_size=6,
+    )
+)
 def test_chart_always_valid(rows):
     """Any labels (escaped, XML-invalid characters dropped) and out-of-range numbers give well-formed SVG
     with every shape inside the box."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.frameworks_helpers import install_frameworks
+from tests.factories import install_frameworks
 
 
 @pytest.fixture()
@@ -66,11 +66,7 @@ def test_correct_answers_are_not_exposed(client, frameworks):
     for url in ("/api/v1/frameworks", "/api/v1/frameworks/digcomp", "/api/v1/frameworks/greencomp"):
         body = client.get(url).get_data(as_text=True)
         assert "SECRET-RIGHT-ANSWER" not in body and "SECRET-WRONG-ANSWER" not in body
-        assert (
-            '"correct"' not in body
-            and '"choices"' not in body
-            and "Which answer is right" not in body
-        )
+        assert '"correct"' not in body and '"choices"' not in body and "Which answer is right" not in body
 
 
 @pytest.mark.parametrize("code", ["nope", "DIGCOMP", "digcomp%0A", "x" * 300])
@@ -86,9 +82,7 @@ def test_openapi_documents_the_paths(client, app):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert "200" in doc["paths"]["/frameworks"]["get"]["responses"]
     detail = doc["paths"]["/frameworks/{code}"]["get"]["responses"]
-    assert detail["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Framework"
-    }
+    assert detail["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Framework"}
     assert "404" in detail
     schemas = doc["components"]["schemas"]
     assert {"Framework", "FrameworkSummary", "I18nText"} <= set(schemas)

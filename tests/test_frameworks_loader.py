@@ -10,15 +10,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.frameworks_helpers import dump, framework_doc, install_frameworks, profile_doc, write
+from tests.factories import count_rows, dump, framework_doc, install_frameworks, profile_doc, write_yaml
 from uprest.frameworks import loader, services
 from uprest.frameworks.models import Competence, Framework, Item, ProfileTarget, TargetProfile
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def count(db, model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
 
 
 # --- frameworks: valid imports ------------------------------------------------------------
@@ -26,7 +22,7 @@ def count(db, model) -> int:
 
 def test_valid_framework_is_imported_with_everything(db, tmp_path):
     """A valid file creates revision 1 with its scale, areas, competences (keys code:code) and items."""
-    write(tmp_path, "digcomp.yaml", framework_doc())
+    write_yaml(tmp_path, "digcomp.yaml", framework_doc())
     report = loader.import_frameworks(tmp_path)
     db.session.commit()
     assert report.ok and [r.status for r in report.results] == ["created"]
@@ -51,7 +47,7 @@ def test_valid_framework_is_imported_with_everything(db, tmp_path):
 
 def test_unchanged_file_does_nothing(db, tmp_path):
     """Re-importing an unchanged file (even with new comments or layout) creates nothing."""
-    path = write(tmp_path, "digcomp.yaml", framework_doc())
+    path = write_yaml(tmp_path, "digcomp.yaml", framework_doc())
     loader.import_frameworks(tmp_path)
     db.session.commit()
     path.write_text(
@@ -61,26 +57,24 @@ def test_unchanged_file_does_nothing(db, tmp_path):
     report = loader.import_frameworks(tmp_path)
     db.session.commit()
     assert [r.status for r in report.results] == ["unchanged"]
-    assert count(db, Framework) == 1 and count(db, Competence) == 3
+    assert count_rows(Framework) == 1 and count_rows(Competence) == 3
 
 
 def test_changed_file_creates_new_revision_and_keeps_the_old(db, tmp_path):
     """A changed file adds revision 2, makes it current and keeps revision 1 with its competences."""
-    write(tmp_path, "digcomp.yaml", framework_doc())
+    write_yaml(tmp_path, "digcomp.yaml", framework_doc())
     loader.import_frameworks(tmp_path)
     db.session.commit()
     old = services.competence_by_key("digcomp:1.1")
     old_id, old_fw_id = old.id, old.framework_id
     changed = framework_doc(areas={"1": ["1.1", "1.2", "1.3"], "2": ["2.1"]})
-    write(tmp_path, "digcomp.yaml", changed)
+    write_yaml(tmp_path, "digcomp.yaml", changed)
     report = loader.import_frameworks(tmp_path)
     db.session.commit()
     assert [r.status for r in report.results] == ["updated"]
     revisions = db.session.scalars(db.select(Framework).order_by(Framework.revision)).all()
     assert [(f.revision, f.is_current) for f in revisions] == [(1, False), (2, True)]
-    assert (
-        db.session.get(Competence, old_id).framework_id == old_fw_id
-    )  # old results keep their competence
+    assert db.session.get(Competence, old_id).framework_id == old_fw_id  # old results keep their competence
     new = services.competence_by_key("digcomp:1.1")
     assert new.id != old_id and new.framework.revision == 2
     assert len(services.current_framework("digcomp").competences) == 4
@@ -90,10 +84,10 @@ def test_changed_file_creates_new_revision_and_keeps_the_old(db, tmp_path):
 
 def test_two_frameworks_are_independent(db, tmp_path):
     """Each file is its own framework; a broken file does not stop the valid ones."""
-    write(tmp_path, "digcomp.yaml", framework_doc())
+    write_yaml(tmp_path, "digcomp.yaml", framework_doc())
     broken = framework_doc("greencomp", levels=4)
     del broken["areas"][0]["competences"][0]["name"]
-    write(tmp_path, "greencomp.yaml", broken)
+    write_yaml(tmp_path, "greencomp.yaml", broken)
     report = loader.import_frameworks(tmp_path)
     db.session.commit()
     assert [(r.file, r.status) for r in report.results] == [
@@ -141,7 +135,7 @@ areas:
 
 def test_broken_file_imports_nothing_and_reports_every_error(db, tmp_path):
     """All problems of a broken file are reported with file, path and line; nothing is stored."""
-    write(tmp_path, "digcomp.yaml", BROKEN)
+    write_yaml(tmp_path, "digcomp.yaml", BROKEN)
     report = loader.import_frameworks(tmp_path)
     db.session.commit()
     assert [r.status for r in report.results] == ["refused"]
@@ -152,15 +146,12 @@ def test_broken_file_imports_nothing_and_reports_every_error(db, tmp_path):
     assert errors["scale.levels[1].band"].line == 7
     assert errors["areas[0].competences[0].levels.3"].line == 17
     assert (
-        errors["areas[0].competences[1].code"].line == 21
-        and "twice" in errors["areas[0].competences[1].code"].message
+        errors["areas[0].competences[1].code"].line == 21 and "twice" in errors["areas[0].competences[1].code"].message
     )
     assert "areas[0].competences[1].statements" in errors  # at least one statement
     assert "exactly one" in errors["areas[0].competences[1].knowledge[0].choices"].message
-    assert str(text_error).startswith(
-        "digcomp.yaml:20: areas[0].competences[0].statements[0].text.en:"
-    )
-    assert count(db, Framework) == 0 and count(db, Competence) == 0 and count(db, Item) == 0
+    assert str(text_error).startswith("digcomp.yaml:20: areas[0].competences[0].statements[0].text.en:")
+    assert count_rows(Framework) == 0 and count_rows(Competence) == 0 and count_rows(Item) == 0
 
 
 @pytest.mark.parametrize(
@@ -188,16 +179,12 @@ def test_broken_file_imports_nothing_and_reports_every_error(db, tmp_path):
             "twice",
         ),
         (
-            lambda d: d["areas"][0]["competences"][0]["knowledge"][0].update(
-                choices=[{"text": {"en": "x"}}]
-            ),
+            lambda d: d["areas"][0]["competences"][0]["knowledge"][0].update(choices=[{"text": {"en": "x"}}]),
             "areas[0].competences[0].knowledge[0].choices",
             "at least 2",
         ),
         (
-            lambda d: d["areas"][0]["competences"][0]["knowledge"][0]["choices"][0].update(
-                correct="yes"
-            ),
+            lambda d: d["areas"][0]["competences"][0]["knowledge"][0]["choices"][0].update(correct="yes"),
             "areas[0].competences[0].knowledge[0].choices[0].correct",
             "true or false",
         ),
@@ -212,21 +199,19 @@ def test_invalid_framework_fields_are_refused(db, tmp_path, mutate, path, fragme
     """Each broken rule is reported at its path; the file imports nothing."""
     doc = framework_doc()
     mutate(doc)
-    write(tmp_path, "digcomp.yaml", doc)
+    write_yaml(tmp_path, "digcomp.yaml", doc)
     report = loader.import_frameworks(tmp_path)
     errors = report.refused[0].errors
-    assert any(e.path == path and fragment in e.message and e.line for e in errors), [
-        str(e) for e in errors
-    ]
-    assert count(db, Framework) == 0
+    assert any(e.path == path and fragment in e.message and e.line for e in errors), [str(e) for e in errors]
+    assert count_rows(Framework) == 0
 
 
 def test_tourism_needs_level_descriptors(db, tmp_path):
     """The tourism framework requires a descriptor for every level of its scale."""
-    write(tmp_path, "tourism.yaml", framework_doc("tourism", levels=4))
+    write_yaml(tmp_path, "tourism.yaml", framework_doc("tourism", levels=4))
     errors = loader.import_frameworks(tmp_path).refused[0].errors
     assert any(e.path == "areas[0].competences[0].levels" for e in errors)
-    write(tmp_path, "tourism.yaml", framework_doc("tourism", levels=4, with_descriptors=True))
+    write_yaml(tmp_path, "tourism.yaml", framework_doc("tourism", levels=4, with_descriptors=True))
     assert loader.import_frameworks(tmp_path).ok
 
 
@@ -291,11 +276,7 @@ def test_validator_never_crashes(data):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    mutation=st.tuples(
-        st.integers(0, 30), st.sampled_from([None, 0, -1, "", [], {}, "x", 99, True])
-    )
-)
+@given(mutation=st.tuples(st.integers(0, 30), st.sampled_from([None, 0, -1, "", [], {}, "x", 99, True])))
 def test_any_single_corruption_is_refused_or_valid(mutation):
     """Replacing any one value of a valid document never crashes the validator."""
     doc = framework_doc()
@@ -349,7 +330,7 @@ def test_profiles_import_and_reimport_updates_in_place(db, tmp_path):
     """Profiles are created per sub-sector and role, unchanged on re-import, updated in place on change."""
     install_frameworks(tmp_path)
     folder = tmp_path / "profiles"
-    write(folder, "accommodation.yaml", profile_doc())
+    write_yaml(folder, "accommodation.yaml", profile_doc())
     report = loader.import_profiles(folder)
     db.session.commit()
     assert report.ok and [r.status for r in report.results] == ["created"]
@@ -360,7 +341,7 @@ def test_profiles_import_and_reimport_updates_in_place(db, tmp_path):
     ]
     owner_id = owner.id
     assert [r.status for r in loader.import_profiles(folder).results] == ["unchanged"]
-    write(
+    write_yaml(
         folder,
         "accommodation.yaml",
         profile_doc(owner=[{"competence": "digcomp:1.1", "min": 4, "importance": 1}]),
@@ -375,7 +356,7 @@ def test_profiles_import_and_reimport_updates_in_place(db, tmp_path):
     assert [(t.competence_key, t.min_level, t.max_level, t.importance) for t in owner.targets] == [
         ("digcomp:1.1", 4, None, 1)
     ]
-    assert count(db, TargetProfile) == 2 and count(db, ProfileTarget) == 2
+    assert count_rows(TargetProfile) == 2 and count_rows(ProfileTarget) == 2
 
 
 PROFILE_BROKEN = """\
@@ -400,7 +381,7 @@ def test_profile_validation_reports_each_problem(db, tmp_path):
     """Unknown competences, levels outside the framework's scale, max < min, bad importance: all reported."""
     install_frameworks(tmp_path)
     folder = tmp_path / "profiles"
-    write(folder, "accommodation.yaml", PROFILE_BROKEN)
+    write_yaml(folder, "accommodation.yaml", PROFILE_BROKEN)
     report = loader.import_profiles(folder)
     errors = {(e.path, e.line): e.message for e in report.refused[0].errors}
     assert "unknown competence" in errors[("roles.owner[0].competence", 4)]
@@ -412,21 +393,19 @@ def test_profile_validation_reports_each_problem(db, tmp_path):
     assert "competence key" in errors[("roles.owner[5].competence", 9)]
     assert "unknown job role" in errors[("roles.manager", 10)]
     assert "twice" in errors[("roles.staff[1].competence", 14)]
-    assert count(db, TargetProfile) == 0
+    assert count_rows(TargetProfile) == 0
 
 
 def test_profile_subsector_must_match_file_and_be_known(db, tmp_path):
     """The sub-sector is one of the five and matches the file name."""
     install_frameworks(tmp_path)
     folder = tmp_path / "profiles"
-    write(folder, "accommodation.yaml", profile_doc(subsector="attraction"))
-    write(folder, "spa.yaml", profile_doc(subsector="spa"))
+    write_yaml(folder, "accommodation.yaml", profile_doc(subsector="attraction"))
+    write_yaml(folder, "spa.yaml", profile_doc(subsector="spa"))
     report = loader.import_profiles(folder)
     messages = [e.message for r in report.refused for e in r.errors]
     assert len(report.refused) == 2
-    assert any("file name" in m for m in messages) and any(
-        "unknown sub-sector" in m for m in messages
-    )
+    assert any("file name" in m for m in messages) and any("unknown sub-sector" in m for m in messages)
 
 
 # --- CLI ------------------------------------------------------------------------------------------------
@@ -436,17 +415,14 @@ def test_cli_imports_and_exits_non_zero_on_refusal(app, db, tmp_path):
     """`flask frameworks import` prints the report; a refused file makes the exit code non-zero."""
     runner = app.test_cli_runner()
     folder = tmp_path / "frameworks"
-    write(folder, "digcomp.yaml", framework_doc())
+    write_yaml(folder, "digcomp.yaml", framework_doc())
     result = runner.invoke(args=["frameworks", "import", str(folder)])
     assert result.exit_code == 0, result.output
     assert "created   digcomp.yaml" in result.output
-    write(folder, "greencomp.yaml", BROKEN)
+    write_yaml(folder, "greencomp.yaml", BROKEN)
     result = runner.invoke(args=["frameworks", "import", str(folder)])
     assert result.exit_code == 1
-    assert (
-        "unchanged digcomp.yaml" in result.output
-        and "greencomp.yaml:1: code: must match" in result.output
-    )
+    assert "unchanged digcomp.yaml" in result.output and "greencomp.yaml:1: code: must match" in result.output
     db.session.expire_all()
     assert [f.code for f in services.current_frameworks()] == ["digcomp"]
 
@@ -456,11 +432,11 @@ def test_cli_profiles_import(app, db, tmp_path):
     install_frameworks(tmp_path)
     runner = app.test_cli_runner()
     folder = tmp_path / "profiles"
-    write(folder, "accommodation.yaml", profile_doc())
+    write_yaml(folder, "accommodation.yaml", profile_doc())
     result = runner.invoke(args=["profiles", "import", str(folder)])
     assert result.exit_code == 0, result.output
     assert services.profile_for("accommodation", "staff") is not None
-    write(folder, "attraction.yaml", PROFILE_BROKEN.replace("accommodation", "attraction"))
+    write_yaml(folder, "attraction.yaml", PROFILE_BROKEN.replace("accommodation", "attraction"))
     result = runner.invoke(args=["profiles", "import", str(folder)])
     assert result.exit_code == 1 and "attraction.yaml:4: roles.owner[0].competence" in result.output
 

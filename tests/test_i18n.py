@@ -30,8 +30,25 @@ def test_catalogues_cover_every_message_in_the_code():
     root = TRANSLATIONS.parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "check.pot"
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                        "--no-location", "-o", str(pot), "."], cwd=root, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_l",
+                "--no-location",
+                "-o",
+                str(pot),
+                ".",
+            ],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
         with pot.open("rb") as fh:
             fresh = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
     with (TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
@@ -40,8 +57,7 @@ def test_catalogues_cover_every_message_in_the_code():
     assert missing == [], f"run `make extract` and translate: {missing[:10]}"
 
 
-@pytest.mark.parametrize(("lang", "word"), [("sv", "Logga in"), ("it", "Accedi"), ("fi", "Kirjaudu"),
-                                            ("hr", "Prijav")])
+@pytest.mark.parametrize(("lang", "word"), [("sv", "Logga in"), ("it", "Accedi"), ("fi", "Kirjaudu"), ("hr", "Prijav")])
 def test_accept_language(client, lang, word):
     """Without a choice, the browser's Accept-Language decides."""
     html = client.get("/login", headers={"Accept-Language": f"{lang},en;q=0.5"}).get_data(as_text=True)
@@ -79,8 +95,20 @@ def test_dates_localised(client, login_as):
     """Dates are written the local way (Swedish month names on the account page)."""
     login_as(locale="sv")
     html = client.get("/account").get_data(as_text=True)
-    months = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-              "november", "december"]
+    months = [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ]
     assert any(m in html for m in months)
 
 

@@ -14,9 +14,7 @@ from uprest.catalog import markdown
 
 PAYLOADS = [
     line.replace("\\n", "\n")
-    for line in (Path(__file__).parent / "xss_payloads.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
+    for line in (Path(__file__).parent / "xss_payloads.txt").read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("# ")
 ]
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -90,11 +88,7 @@ def test_links_get_rel_and_markdown_features_render():
         "## Steps\n\n1. **Measure**\n2. *Reduce*\n\n[EU](https://europa.eu)\n\n"
         "| Bin | Colour |\n|:--|--:|\n| Paper | Blue |\n"
     )
-    assert (
-        "<h2>Steps</h2>" in html
-        and "<strong>Measure</strong>" in html
-        and "<em>Reduce</em>" in html
-    )
+    assert "<h2>Steps</h2>" in html and "<strong>Measure</strong>" in html and "<em>Reduce</em>" in html
     assert '<a href="https://europa.eu" rel="noopener noreferrer nofollow">EU</a>' in html
     assert '<th scope="col">Bin</th>' in html and "style" not in html
 
@@ -123,9 +117,7 @@ def test_image_names():
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.text(alphabet=st.sampled_from(list("<>\"'=/:;&#()[]!`* \nabcijstvxperonlfg")), max_size=120)
-)
+@given(st.text(alphabet=st.sampled_from(list("<>\"'=/:;&#()[]!`* \nabcijstvxperonlfg")), max_size=120))
 def test_property_no_unsafe_output_for_any_input(text):
     """Whatever a trainer writes, the rendered HTML contains only allowed tags, attributes and URLs."""
     assert unsafe_parts(markdown.render(text, resolver)) == []

@@ -34,8 +34,14 @@ def test_self_level_examples(ratings, max_level, expected):
 
 @pytest.mark.parametrize(
     ("correct", "answered", "expected"),
-    [(0, 0, None), (1, 1, "confirmed"), (0, 1, "tempered"), (1, 2, "confirmed"), (1, 3, "tempered"),
-     (2, 3, "confirmed")],
+    [
+        (0, 0, None),
+        (1, 1, "confirmed"),
+        (0, 1, "tempered"),
+        (1, 2, "confirmed"),
+        (1, 3, "tempered"),
+        (2, 3, "confirmed"),
+    ],
 )
 def test_knowledge_outcome(correct, answered, expected):
     """At least half right confirms the self-rating, fewer tempers it, none answered leaves it unchecked."""
@@ -66,9 +72,18 @@ def test_gap_status_and_priority_examples():
 
 def test_score_competence_with_knowledge_check():
     """A failed knowledge check lowers the level and marks the source as quiz."""
-    score = scoring.score_competence(CompetenceInput(
-        key="digcomp:1.1", max_level=8, ratings=(4, 4), target_min=4, target_max=6, importance=3,
-        knowledge_correct=0, knowledge_answered=1))
+    score = scoring.score_competence(
+        CompetenceInput(
+            key="digcomp:1.1",
+            max_level=8,
+            ratings=(4, 4),
+            target_min=4,
+            target_max=6,
+            importance=3,
+            knowledge_correct=0,
+            knowledge_answered=1,
+        )
+    )
     assert (score.self_level, score.level, score.knowledge, score.source) == (6, 5, "tempered", "quiz")
     assert score.gap == 0 and score.status == "within"
 
@@ -82,8 +97,7 @@ def test_ranking_ties_broken_by_key():
 
 def test_top_priorities_only_gaps():
     """Top priorities list at most five competences, and only those with a gap."""
-    inputs = [CompetenceInput(key=f"k{i}", max_level=8, ratings=(1,), target_min=i, importance=2)
-              for i in range(1, 9)]
+    inputs = [CompetenceInput(key=f"k{i}", max_level=8, ratings=(1,), target_min=i, importance=2) for i in range(1, 9)]
     top = scoring.top_priorities(scoring.score_run(inputs))
     assert [s.key for s in top] == ["k8", "k7", "k6", "k5", "k4"]
     assert all(s.gap > 0 for s in top)
@@ -125,25 +139,42 @@ def test_priority_bounded(gap, importance, max_level):
     assert 0 <= scoring.priority(gap, importance, max_level) <= 100
 
 
-@given(ratings=ratings_st, max_level=levels_st, target_min=levels_st, importance=st.integers(1, 3),
-       answered=st.integers(0, 3), correct=st.integers(0, 3))
+@given(
+    ratings=ratings_st,
+    max_level=levels_st,
+    target_min=levels_st,
+    importance=st.integers(1, 3),
+    answered=st.integers(0, 3),
+    correct=st.integers(0, 3),
+)
 def test_score_competence_invariants(ratings, max_level, target_min, importance, answered, correct):
     """A scored competence stays on its scale, its gap matches its level, and priority is bounded."""
-    s = scoring.score_competence(CompetenceInput(
-        key="x", max_level=max_level, ratings=tuple(ratings), target_min=target_min, importance=importance,
-        knowledge_correct=correct, knowledge_answered=answered))
+    s = scoring.score_competence(
+        CompetenceInput(
+            key="x",
+            max_level=max_level,
+            ratings=tuple(ratings),
+            target_min=target_min,
+            importance=importance,
+            knowledge_correct=correct,
+            knowledge_answered=answered,
+        )
+    )
     assert 1 <= s.level <= s.self_level <= max_level
     assert s.gap == max(0, target_min - s.level)
     assert 0 <= s.priority <= 100
     assert (s.gap > 0) == (s.status == "below")
 
 
-@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 8), st.integers(1, 3)), min_size=1, max_size=6),
-       st.randoms())
+@given(
+    st.lists(st.tuples(st.integers(1, 5), st.integers(1, 8), st.integers(1, 3)), min_size=1, max_size=6), st.randoms()
+)
 def test_ranking_deterministic(rows, rnd):
     """Ranking does not depend on the order the competences come in."""
-    inputs = [CompetenceInput(key=f"c{i}", max_level=8, ratings=(r,), target_min=t, importance=imp)
-              for i, (r, t, imp) in enumerate(rows)]
+    inputs = [
+        CompetenceInput(key=f"c{i}", max_level=8, ratings=(r,), target_min=t, importance=imp)
+        for i, (r, t, imp) in enumerate(rows)
+    ]
     shuffled = list(inputs)
     rnd.shuffle(shuffled)
     assert scoring.score_run(inputs) == scoring.score_run(shuffled)

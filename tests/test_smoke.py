@@ -14,7 +14,15 @@ def test_admin_pages_render(client, create_user):
     """An administrator sees every admin page."""
     admin = create_user(role="admin")
     assert login(client, admin.email).status_code == 302
-    for path in ["/", "/account", "/account/password", "/business", "/admin/users", "/admin/municipalities",
-                 "/admin/outbox", f"/admin/users/{admin.id}"]:
+    for path in [
+        "/",
+        "/account",
+        "/account/password",
+        "/business",
+        "/admin/users",
+        "/admin/municipalities",
+        "/admin/outbox",
+        f"/admin/users/{admin.id}",
+    ]:
         resp = client.get(path)
         assert resp.status_code == 200, (path, resp.get_data(as_text=True)[:2000])

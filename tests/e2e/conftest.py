@@ -70,8 +70,10 @@ def audit(page) -> list[dict]:
 
     results = Axe().run(
         page,
-        options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-                 "resultTypes": ["violations"]},
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            "resultTypes": ["violations"],
+        },
     )
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5], "url": page.url}

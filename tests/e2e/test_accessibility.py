@@ -87,18 +87,20 @@ def content(app, db):
 def test_role_pages_accessible(page, create_user, content, db, role):
     """Every page a logged-in role reaches — with a business, a submitted assessment and an own
     draft module where the role has them — has no serious or critical axe violation."""
-    from tests.catalog_helpers import authored_module
+    from tests.factories import make_module
     from uprest.accounts import services as accounts
-    from uprest.cli import _seed_demo_assessment
+    from uprest.assessments.cli import submit_demo_assessment
 
     user = create_user(role=role, municipality_code="cervia")
     if role == "learner":
-        accounts.create_organisation(user, name="Hotel Adriatico", subsector="accommodation", size="micro",
-                                     municipality_id=user.municipality_id)
+        accounts.create_organisation(
+            user, name="Hotel Adriatico", subsector="accommodation", size="micro", municipality_id=user.municipality_id
+        )
         db.session.commit()
-        _seed_demo_assessment(user)
+        submit_demo_assessment(user)
+        db.session.commit()
     if role == "trainer":
-        authored_module(user, code="trainer-draft")
+        make_module(user, code="trainer-draft")
         db.session.commit()
     _login(page, user.email)
     problems, visited = crawl(page)

@@ -51,7 +51,7 @@ def test_register_login_switch_language_logout(page, axe_check, db):
 
 def test_password_reset_through_outbox(page, axe_check, create_user, db):
     """A forgotten password is reset with the link from the outbox, which then stops working."""
-    from uprest.accounts.models import OutboxMessage
+    from uprest.mail import OutboxMessage
 
     user = create_user(email="olli@example.org", name="Olli Outbox")
     page.goto("/login")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.catalog_helpers import import_root, make_competences, write_module
+from tests.factories import import_modules, make_competences, write_module
 
 pytestmark = pytest.mark.e2e
 PAYLOADS = Path(__file__).resolve().parents[1] / "xss_payloads.txt"
@@ -25,7 +25,7 @@ def test_xss_corpus_inert_in_browser(page, app, db, tmp_path):
     body = "\n\n".join(payloads())
     lesson = folder / "lessons" / "01-why-it-matters.en.md"
     lesson.write_text("# Why it matters\n\n" + body + "\n", encoding="utf-8")
-    report = import_root(tmp_path)
+    report = import_modules(tmp_path)
     assert not report.refused, report
 
     dialogs, violations = [], []

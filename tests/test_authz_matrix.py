@@ -1,0 +1,514 @@
+"""Authorization matrix: every route and method of app.url_map, every role, one concrete expected answer.
+
+A route (endpoint + method) without an entry in MATRIX fails the suite, and so does an entry whose route
+is gone: a new route cannot be added without stating who may use it. To add a route, add its endpoint to
+MATRIX with one Case per method (more Cases for variants such as a draft vs a published module) and the
+answer of each role, built with the helpers below (`public`, `users`, `trainers`, `editors`, `admins`,
+`own_run`, `roles`). URLs are templates filled from the objects that `build_world` makes.
+
+POSTs carry a valid CSRF token, so each answer is the view's authorization, not the CSRF check. Their
+form data is chosen to be refused by validation where possible (the answer is then the re-rendered form
+or a redirect with a message), so that most posts change nothing; the few that do change data are
+marked `changes_data` and run after the others.
+
+Known authorization bugs: the matrix states what the answer SHOULD be; KNOWN_BUGS names the cell and the
+reason, the walk skips it and test_known_authorization_bugs runs it as a strict xfail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import csrf_token, login
+from tests.factories import (
+    make_assessment_frameworks,
+    make_assessment_run,
+    make_business,
+    make_invitation,
+    make_member,
+    make_module,
+    make_reset_token,
+    png,
+)
+from uprest.extensions import db
+
+# The acting users. "learner" owns a business, with a submitted and an open assessment run;
+# "other_learner" owns another business and acts on the first learner's objects; "employee" is a learner
+# working in the first learner's business (joined by invitation); "trainer" owns a draft and a published
+# module; "other_trainer" is a trainer who does not edit them; "staff" is municipality staff.
+ROLES = ("anonymous", "learner", "other_learner", "employee", "trainer", "other_trainer", "staff", "admin")
+ACCOUNT_ROLE = {
+    "learner": "learner",
+    "other_learner": "learner",
+    "employee": "learner",
+    "trainer": "trainer",
+    "other_trainer": "trainer",
+    "staff": "staff",
+    "admin": "admin",
+}
+
+# Endpoints that are not in the matrix on purpose, with the reason.
+EXEMPT = {"static": "files from static/ (CSS, JS, fonts, images) are public to everyone"}
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 whose Location has this path (query and fragment ignored)."""
+
+    path: str
+
+    def __repr__(self) -> str:
+        return f"302->{self.path}"
+
+
+LOGIN = Redirect("/login")
+HOME = Redirect("/")
+
+
+def roles(default, **by_role) -> dict:
+    """The answer of every role: `default` unless named."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, unknown
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+def public(answer=200, **by_role) -> dict:
+    """Everyone, logged in or not."""
+    return roles(answer, **by_role)
+
+
+def users(answer, **by_role) -> dict:
+    """Every logged-in user; anonymous visitors are sent to the login page."""
+    return roles(answer, **{"anonymous": LOGIN, **by_role})
+
+
+def trainers(answer, **by_role) -> dict:
+    """Trainers and admins; other users get 403."""
+    return roles(403, **{"anonymous": LOGIN, "trainer": answer, "other_trainer": answer, "admin": answer, **by_role})
+
+
+def editors(answer, **by_role) -> dict:
+    """The trainer who owns the module and admins; other trainers and other users get 403."""
+    return roles(403, **{"anonymous": LOGIN, "trainer": answer, "admin": answer, **by_role})
+
+
+def admins(answer) -> dict:
+    """Admins only; other users get 403."""
+    return roles(403, anonymous=LOGIN, admin=answer)
+
+
+def own_run(answer) -> dict:
+    """The learner whose assessment run it is; anybody else's run does not exist for them (404)."""
+    return roles(404, anonymous=LOGIN, learner=answer)
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    url: str  # a template filled from build_world()
+    expect: dict
+    data: dict = field(default_factory=dict)  # posted with a valid CSRF token
+    variant: str = ""  # what this case probes when an endpoint has several
+    changes_data: bool = False  # run after the read-only cases
+    ends_session: bool = False  # the walk logs in again afterwards
+
+
+def GET(url, expect, **kw) -> Case:  # noqa: N802 - reads like the request line
+    return Case("GET", url, expect, **kw)
+
+
+def POST(url, expect, data=None, **kw) -> Case:  # noqa: N802
+    return Case("POST", url, expect, data=data or {}, **kw)
+
+
+DRAFT = "/authoring/draft-mod"
+
+MATRIX: dict[str, list[Case]] = {
+    # --- main ----------------------------------------------------------------------------------
+    "main.home": [GET("/", public())],
+    "main.healthz": [GET("/healthz", public())],
+    "main.privacy": [GET("/privacy", public())],
+    "main.accessibility": [GET("/accessibility", public())],
+    "main.set_language": [POST("/language", public(Redirect("/privacy")), {"lang": "en", "next": "/privacy"})],
+    # --- accounts ------------------------------------------------------------------------------
+    "accounts.register": [
+        GET("/register", roles(HOME, anonymous=200)),
+        POST("/register", roles(HOME, anonymous=200), {"email": ""}),
+    ],
+    "accounts.login": [
+        GET("/login", roles(HOME, anonymous=200)),
+        POST("/login", public(200), {"email": "nobody@example.org", "password": "wrong password"}),
+    ],
+    "accounts.logout": [POST("/logout", users(HOME), ends_session=True)],
+    "accounts.profile": [GET("/account", users(200)), POST("/account", users(200), {"name": ""})],
+    "accounts.change_password": [
+        GET("/account/password", users(200)),
+        POST("/account/password", users(200), {"current": "wrong", "password": "x", "confirm": "y"}),
+    ],
+    "accounts.export_data": [GET("/account/export.json", users(200))],
+    "accounts.delete_account": [
+        GET("/account/delete", users(200)),
+        POST("/account/delete", users(200), {"password": "wrong password"}),
+    ],
+    "accounts.sharing": [POST("/account/sharing", users(Redirect("/account")), {"share": "y"})],
+    "accounts.forgot_password": [
+        GET("/password/forgot", public()),
+        POST("/password/forgot", public(), {"email": ""}),
+    ],
+    "accounts.reset_password": [
+        GET("/password/reset/{reset_token}", public()),
+        POST("/password/reset/{reset_token}", public(), {"password": "a", "confirm": "b"}),
+        GET("/password/reset/not-a-token", public(404), variant="unknown token"),
+    ],
+    "accounts.business": [
+        GET("/business", users(200)),
+        POST("/business", users(200), {"name": ""}),
+    ],
+    "accounts.create_invitation": [
+        POST(
+            "/business/invitations",
+            roles(
+                404, anonymous=LOGIN, learner=Redirect("/business"), other_learner=Redirect("/business"), employee=403
+            ),
+            {"email": "not-an-address"},
+        ),
+    ],
+    "accounts.revoke_invitation": [
+        POST(
+            "/business/invitations/{inv_revoke}/revoke",
+            roles(404, anonymous=LOGIN, learner=Redirect("/business"), employee=403),
+            changes_data=True,
+        ),
+    ],
+    "accounts.remove_member": [
+        POST(
+            "/business/members/{employee_id}/remove",
+            roles(404, anonymous=LOGIN, learner=Redirect("/business"), employee=403),
+            changes_data=True,
+        ),
+    ],
+    "accounts.leave_business": [
+        # owners cannot leave (back to the business page); members leave; users without one go home
+        POST(
+            "/business/leave",
+            users(HOME, learner=Redirect("/business"), other_learner=Redirect("/business")),
+            changes_data=True,
+        ),
+    ],
+    "accounts.accept_invitation": [
+        GET("/join/{join_token}", public()),
+        # members of a business are refused (back to their business page); the others join
+        POST("/join/{join_token}", users(Redirect("/business"), anonymous=200), changes_data=True),
+        GET("/join/not-a-token", public(404), variant="unknown token"),
+    ],
+    # --- admin ---------------------------------------------------------------------------------
+    "admin.users": [GET("/admin/users", admins(200))],
+    "admin.edit_user": [
+        GET("/admin/users/{learner_id}", admins(200)),
+        POST("/admin/users/{learner_id}", admins(200), {"role": "emperor"}),
+        GET("/admin/users/999999", admins(404), variant="unknown user"),
+    ],
+    "admin.municipalities": [
+        GET("/admin/municipalities", admins(200)),
+        POST("/admin/municipalities", admins(200), {"code": ""}),
+    ],
+    "admin.edit_municipality": [
+        GET("/admin/municipalities/{municipality_id}", admins(200)),
+        POST("/admin/municipalities/{municipality_id}", admins(200), {"code": ""}),
+    ],
+    "admin.outbox": [GET("/admin/outbox", admins(200))],
+    "admin.outbox_message": [GET("/admin/outbox/{message_id}", admins(200))],
+    # --- JSON API ------------------------------------------------------------------------------
+    "api.openapi": [GET("/api/v1/openapi.json", public())],
+    "api.frameworks": [GET("/api/v1/frameworks", public())],
+    "api.framework": [GET("/api/v1/frameworks/digcomp", public())],
+    "api.modules": [GET("/api/v1/modules", public())],
+    "api.module": [
+        GET("/api/v1/modules/pub-mod", public()),
+        GET("/api/v1/modules/draft-mod", public(404), variant="draft"),
+    ],
+    # only the learner has a submitted assessment; the API answers 401 (not a redirect) when logged out
+    "api.me_gaps": [GET("/api/v1/me/gaps", roles(404, anonymous=401, learner=200))],
+    # --- assessments ---------------------------------------------------------------------------
+    "assessments.index": [GET("/assessment", users(200))],
+    "assessments.help": [GET("/assessment/help", public())],
+    "assessments.start": [POST("/assessment/start", users(400), {"subsector": ""})],
+    "assessments.resume": [
+        GET("/assessment/{open_run}", own_run(Redirect("/assessment/{open_run}/page/1"))),
+        GET("/assessment/{done_run}", own_run(Redirect("/assessment/{done_run}/result")), variant="submitted"),
+    ],
+    "assessments.page": [
+        GET("/assessment/{open_run}/page/1", own_run(200)),
+        POST("/assessment/{open_run}/page/1", own_run(400), {"action": "jump"}),
+        POST("/assessment/{done_run}/page/1", own_run(403), variant="submitted"),
+    ],
+    "assessments.review": [GET("/assessment/{open_run}/review", own_run(200))],
+    "assessments.submit": [POST("/assessment/{open_run}/submit", own_run(400))],  # 400: questions unanswered
+    "assessments.result": [GET("/assessment/{done_run}/result", own_run(200))],
+    "assessments.report_pdf": [GET("/assessment/{done_run}/report.pdf", own_run(200))],
+    # the owner of a business sees its combined profile; members and users without a business do not
+    "assessments.business": [GET("/assessment/business", users(403, learner=200, other_learner=200))],
+    # --- frameworks and target profiles --------------------------------------------------------
+    "frameworks.index": [GET("/competences", public())],
+    "frameworks.detail": [GET("/competences/digcomp", public())],
+    "frameworks.profiles": [GET("/profiles", trainers(200))],
+    "frameworks.profile": [
+        GET("/profiles/accommodation/owner", trainers(200)),
+        # a form loaded before the last change is refused with a message
+        POST(
+            "/profiles/accommodation/owner", trainers(Redirect("/profiles/accommodation/owner")), {"loaded_at": "stale"}
+        ),
+    ],
+    # --- catalogue (public) --------------------------------------------------------------------
+    "catalog.index": [GET("/courses", public())],
+    "catalog.module": [
+        GET("/courses/pub-mod", public()),
+        GET("/courses/draft-mod", public(404), variant="draft"),
+        GET("/courses/pub-mod?v=2", public(404), variant="unpublished version"),
+    ],
+    "catalog.lesson": [
+        GET("/courses/pub-mod/lessons/1", public()),
+        GET("/courses/draft-mod/lessons/1", public(404), variant="draft"),
+    ],
+    "catalog.file": [
+        GET("/courses/pub-mod/files/{published_sha}", public()),
+        GET("/courses/draft-mod/files/{draft_sha}", public(404, trainer=200, admin=200), variant="draft"),
+        GET(
+            "/courses/pub-mod/files/{unpublished_sha}",
+            public(404, trainer=200, admin=200),
+            variant="image only in the unpublished version",
+        ),
+    ],
+    # --- authoring (the trainer's draft module "draft-mod") ------------------------------------
+    "catalog.authoring": [GET("/authoring", trainers(200))],
+    "catalog.create": [GET("/authoring/new", trainers(200)), POST("/authoring/new", trainers(200), {"code": ""})],
+    "catalog.manage": [GET(DRAFT, editors(200))],
+    "catalog.edit": [GET(DRAFT + "/edit", editors(200)), POST(DRAFT + "/edit", editors(200), {"title": ""})],
+    "catalog.new_lesson": [
+        GET(DRAFT + "/lessons/new", editors(200)),
+        POST(DRAFT + "/lessons/new", editors(200), {"slug": ""}),
+    ],
+    "catalog.edit_lesson": [
+        GET(DRAFT + "/lessons/1", editors(200)),
+        POST(DRAFT + "/lessons/1", editors(200), {"title": ""}),
+    ],
+    "catalog.move_lesson": [POST(DRAFT + "/lessons/1/move", editors(400), {"direction": "sideways"})],
+    "catalog.delete_lesson": [POST(DRAFT + "/lessons/2/delete", editors(Redirect(DRAFT)), changes_data=True)],
+    "catalog.upload_image": [POST(DRAFT + "/images", editors(Redirect(DRAFT)))],  # no file: a message
+    "catalog.delete_image": [POST(DRAFT + "/images/b.png/delete", editors(Redirect(DRAFT)), changes_data=True)],
+    "catalog.new_question": [
+        GET(DRAFT + "/questions/new", editors(200)),
+        POST(DRAFT + "/questions/new", editors(200), {"text": ""}),
+    ],
+    "catalog.edit_question": [
+        GET(DRAFT + "/questions/q1", editors(200)),
+        POST(DRAFT + "/questions/q1", editors(200), {"text": ""}),
+    ],
+    "catalog.delete_question": [
+        POST(DRAFT + "/questions/q2/delete", editors(Redirect(DRAFT)), changes_data=True),
+    ],
+    # "restore" of a module that is not archived is refused with a message
+    "catalog.status_action": [POST(DRAFT + "/restore", editors(Redirect(DRAFT)))],
+    "catalog.add_editor": [POST(DRAFT + "/editors", editors(Redirect(DRAFT)), {"email": "not-an-address"})],
+    "catalog.remove_editor": [
+        POST(DRAFT + "/editors/{coeditor_id}/delete", editors(Redirect(DRAFT)), changes_data=True),
+    ],
+}
+
+# (endpoint, method, variant, role) -> why the answer differs from the matrix today.
+KNOWN_BUGS: dict[tuple[str, str, str, str], str] = {}
+
+
+def case_id(endpoint: str, case: Case) -> str:
+    return f"{endpoint} {case.method}" + (f" [{case.variant}]" if case.variant else "")
+
+
+# --- the objects behind the URLs ---------------------------------------------------------------
+
+
+def build_world(create_user, municipality) -> tuple[dict, dict]:
+    """One user per role and the objects the URLs point at; returns (users by role, URL values)."""
+    from uprest.catalog import services as catalog
+    from uprest.catalog.models import ModuleFile
+    from uprest.catalog.services import QuestionData
+    from uprest.mail import OutboxMessage
+
+    make_assessment_frameworks()
+    people = {
+        role: create_user(role=ACCOUNT_ROLE[role], email=f"{role}@example.org") for role in ROLES if role != "anonymous"
+    }
+    coeditor = create_user(role="trainer", email="coeditor@example.org")
+
+    business = make_business(people["learner"], "Hotel Vänern")
+    make_business(people["other_learner"], "Camping Trollhättan")
+    make_member(business, people["employee"])
+    _inv, join_token = make_invitation(business)
+    inv_revoke, _token = make_invitation(business, "new.colleague@example.org")
+    done_run = make_assessment_run(people["learner"], submitted=True)
+    open_run = make_assessment_run(people["learner"], submitted=False)
+
+    trainer = people["trainer"]
+    published = make_module(trainer, "pub-mod")
+    catalog.add_image(published, trainer, "map.png", png(2, 2))
+    catalog.publish(published)
+    catalog.add_image(published, trainer, "new.png", png(5, 5))  # goes into a new draft, version 2
+    draft = make_module(trainer, "draft-mod")
+    catalog.save_lesson(draft, trainer, None, "en", "second", "Second lesson", "More.")
+    catalog.save_question(
+        draft, trainer, None, "en", QuestionData("q2", "single", "Again?", ["Yes", "No"], [True, False], "")
+    )
+    catalog.add_image(draft, trainer, "a.png", png(3, 3))
+    catalog.add_image(draft, trainer, "b.png", png(4, 4))
+    catalog.share(draft, coeditor.email)
+    db.session.commit()
+
+    reset_token = make_reset_token(people["learner"])
+
+    def sha(module, name):
+        version = catalog.working_version(module)
+        return db.session.get(ModuleFile, catalog.file_for_name(version, name).file_id).sha256
+
+    values = {
+        "learner_id": people["learner"].id,
+        "employee_id": people["employee"].id,
+        "coeditor_id": coeditor.id,
+        "municipality_id": municipality("vanersborg").id,
+        "message_id": db.session.scalar(db.select(db.func.min(OutboxMessage.id))),
+        "join_token": join_token,
+        "inv_revoke": inv_revoke.id,
+        "reset_token": reset_token,
+        "done_run": done_run.id,
+        "open_run": open_run.id,
+        "published_sha": sha(published, "map.png"),
+        "draft_sha": sha(draft, "a.png"),
+        "unpublished_sha": sha(published, "new.png"),
+    }
+    return people, values
+
+
+# --- running a case ----------------------------------------------------------------------------
+
+
+def fill(expected, values):
+    return Redirect(expected.path.format(**values)) if isinstance(expected, Redirect) else expected
+
+
+def answer(resp):
+    """What the response says, in the matrix's terms: a status code, or a redirect's target path."""
+    if resp.status_code == 302:
+        return Redirect(urlsplit(resp.headers["Location"]).path)
+    return resp.status_code
+
+
+class Actor:
+    """A test client acting as one role, with the CSRF token of its session."""
+
+    def __init__(self, app, role, people):
+        self.client = app.test_client()
+        self.role = role
+        self.user = people.get(role)
+        self.log_in()
+
+    def log_in(self):
+        if self.user is not None:
+            assert login(self.client, self.user.email).status_code == 302
+        self.token = csrf_token(self.client, "/privacy")
+
+    def run(self, case: Case, values: dict):
+        url = case.url.format(**values)
+        if case.method == "GET":
+            resp = self.client.get(url)
+        else:
+            resp = self.client.post(url, data={**case.data, "csrf_token": self.token})
+        if case.ends_session:
+            self.log_in()
+        return resp
+
+
+def cells():
+    for endpoint, cases in MATRIX.items():
+        for case in cases:
+            yield endpoint, case
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_every_route_has_rules(app):
+    """Every endpoint and method of app.url_map has a matrix entry (or is exempt), and no entry is stale."""
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.endpoint not in EXEMPT
+    }
+    covered = {(endpoint, case.method) for endpoint, case in cells()}
+    assert sorted(routes - covered) == [], "routes without authorization rules: add them to MATRIX"
+    assert sorted(covered - routes) == [], "MATRIX entries for routes that no longer exist"
+    assert set(EXEMPT) <= {rule.endpoint for rule in app.url_map.iter_rules()}
+    for endpoint, case in cells():
+        assert set(case.expect) == set(ROLES), case_id(endpoint, case)
+    for endpoint, method, variant, role in KNOWN_BUGS:
+        assert any(e == endpoint and c.method == method and c.variant == variant for e, c in cells())
+        assert role in ROLES
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_authorization_matrix(app, create_user, municipality, role):
+    """Each role gets exactly the answer the matrix states on every route (GET and POST with a valid token)."""
+    people, values = build_world(create_user, municipality)
+    actor = Actor(app, role, people)
+    ordered = sorted(cells(), key=lambda cell: cell[1].changes_data)  # stable: read-only cases first
+    wrong = []
+    for endpoint, case in ordered:
+        if (endpoint, case.method, case.variant, role) in KNOWN_BUGS:
+            continue
+        expected = fill(case.expect[role], values)
+        got = answer(actor.run(case, values))
+        if got != expected:
+            wrong.append(f"{case_id(endpoint, case)} {case.url.format(**values)}: expected {expected!r}, got {got!r}")
+    assert wrong == [], f"{role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "endpoint, method, variant, role",
+    [
+        pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=reason), id="-".join(filter(None, key)))
+        for key, reason in KNOWN_BUGS.items()
+    ]
+    or [pytest.param(None, None, None, None, marks=pytest.mark.skip(reason="no known authorization bug"))],
+)
+def test_known_authorization_bugs(app, create_user, municipality, endpoint, method, variant, role):
+    """A cell of KNOWN_BUGS answers what the matrix says it should (fails until the bug is fixed)."""
+    people, values = build_world(create_user, municipality)
+    (case,) = [c for c in MATRIX[endpoint] if c.method == method and c.variant == variant]
+    resp = Actor(app, role, people).run(case, values)
+    assert answer(resp) == fill(case.expect[role], values)
+
+
+def test_undeclared_method_is_405(app):
+    """A method a route does not declare (GET on a POST-only route, POST on a GET-only one) answers 405."""
+    client = app.test_client()
+    token = csrf_token(client, "/privacy")
+    placeholders = _Placeholders()
+    declared = {}
+    for rule in app.url_map.iter_rules():
+        declared.setdefault(rule.endpoint, set()).update(rule.methods)
+    wrong = []
+    for endpoint, cases in MATRIX.items():
+        url = cases[0].url.format_map(placeholders)
+        for method in {"GET", "POST"} - declared[endpoint]:
+            resp = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+            if resp.status_code != 405:
+                wrong.append(f"{method} {url} ({endpoint}): {resp.status_code}")
+    assert wrong == []
+
+
+class _Placeholders(dict):
+    """Any URL value: routing alone decides a 405."""
+
+    def __missing__(self, key):
+        return "1"
