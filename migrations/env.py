@@ -25,8 +25,7 @@ def _skip_empty(context_, revision, directives):
 
 
 def run_offline() -> None:
-    context.configure(url=str(db.engine.url), target_metadata=metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(url=str(db.engine.url), target_metadata=metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

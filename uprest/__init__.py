@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
@@ -100,38 +100,42 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from uprest.accounts.views import bp as accounts_bp
-    from uprest.admin.views import bp as admin_bp
-    from uprest.main.views import bp as main_bp
+    from uprest import registry
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-
-    from uprest.features import FEATURES, feature_modules
-
-    others = [f for f in FEATURES if f != "accounts"] + ["api"]
-    for module in feature_modules("views", others):
-        app.register_blueprint(module.bp)
+    registry.import_models()
+    registry.register_blueprints(app)
+    registry.check()
+    registry.connect_receivers()
 
 
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
 
-    def render_error(error: HTTPException):
-        code = error.code or 500
-        if request.path.startswith("/api/"):
-            return {"error": error.name, "status": code}, code
-        template = f"errors/{code}.html" if code in {400, 403, 404, 405, 413, 429} else "errors/generic.html"
-        return render_template(template, error=error), code
-
-    for code in (400, 401, 403, 404, 405, 413, 429, 500):
-        app.register_error_handler(code, render_error)
+    app.register_error_handler(HTTPException, render_error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html", error=error), 400
+
+
+ERROR_PAGES = {400, 403, 404, 405, 413, 429}
+
+
+def render_error(error):
+    """Every HTTP error as our page (JSON under /api/), keeping the headers the error carries
+    (``Allow`` of a 405, ``Retry-After`` of a 429, ``WWW-Authenticate`` ...)."""
+    code = error.code or 500
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": error.name, "status": code})
+    else:
+        template = f"errors/{code}.html" if code in ERROR_PAGES else "errors/generic.html"
+        response = make_response(render_template(template, error=error))
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers.add(name, value)
+    return response
 
 
 def register_cli(app: Flask) -> None:
@@ -143,11 +147,12 @@ def register_cli(app: Flask) -> None:
 def register_jinja(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from uprest.i18n import pick
+    from uprest.i18n import language_name, pick
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
+
     def role_label(role: str) -> str:
         from uprest.admin.forms import role_choices
 
@@ -159,6 +164,7 @@ def register_jinja(app: Flask) -> None:
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint,
         pick=pick,
+        language_name=language_name,
         role_label=role_label,
         get_locale=get_locale,
         LANGUAGES=app.config["LANGUAGES"],

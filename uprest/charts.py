@@ -108,24 +108,24 @@ def range_bar_chart(
         seg = track_w / scale
         value = max(0, min(scale, int(bar.value)))
         bar_y, band_y = top + 20, top + 35
-        out.append(f'<text x="{track_x}" y="{top + 14}" fill="{INK}" font-weight="bold">'
-                   f"{escape(_truncate(bar.label, 80))}</text>")
-        out.append(f'<rect x="{track_x}" y="{bar_y}" width="{track_w}" height="13" fill="#f3f6f4" '
-                   f'stroke="{LINE}"/>')
+        out.append(
+            f'<text x="{track_x}" y="{top + 14}" fill="{INK}" font-weight="bold">'
+            f"{escape(_truncate(bar.label, 80))}</text>"
+        )
+        out.append(f'<rect x="{track_x}" y="{bar_y}" width="{track_w}" height="13" fill="#f3f6f4" stroke="{LINE}"/>')
         if value:
-            out.append(f'<rect x="{track_x}" y="{bar_y}" width="{_num(seg * value)}" height="13" '
-                       f'fill="{LEVEL_FILL}"/>')
+            out.append(f'<rect x="{track_x}" y="{bar_y}" width="{_num(seg * value)}" height="13" fill="{LEVEL_FILL}"/>')
         if bar.target_min is not None:
             lo = max(1, min(scale, int(bar.target_min)))
             hi = scale if bar.target_max is None else max(lo, min(scale, int(bar.target_max)))
             x = track_x + seg * (lo - 1)
-            out.append(f'<rect x="{_num(x)}" y="{band_y}" width="{_num(seg * (hi - lo + 1))}" height="9" '
-                       f'fill="url(#{cid}-hatch)" stroke="{TARGET_STROKE}" stroke-width="1.5"/>')
+            out.append(
+                f'<rect x="{_num(x)}" y="{band_y}" width="{_num(seg * (hi - lo + 1))}" height="9" '
+                f'fill="url(#{cid}-hatch)" stroke="{TARGET_STROKE}" stroke-width="1.5"/>'
+            )
         for k in range(1, scale):
             x = _num(track_x + seg * k)
-            out.append(f'<line x1="{x}" y1="{bar_y}" x2="{x}" y2="{bar_y + 13}" stroke="#ffffff" '
-                       f'stroke-width="1"/>')
-        out.append(f'<text x="{text_x}" y="{bar_y + 11}" fill="{INK}">{escape(_truncate(bar.value_text, 40))}'
-                   "</text>")
+            out.append(f'<line x1="{x}" y1="{bar_y}" x2="{x}" y2="{bar_y + 13}" stroke="#ffffff" stroke-width="1"/>')
+        out.append(f'<text x="{text_x}" y="{bar_y + 11}" fill="{INK}">{escape(_truncate(bar.value_text, 40))}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -1,14 +1,22 @@
 """Configuration defaults.
 
 Every setting can be overridden by an environment variable of the same name
-prefixed with ``UPREST_`` (``UPREST_DATABASE_URL``, ``UPREST_SMTP_URL`` ...).
+prefixed with ``UPREST_`` (``UPREST_DATABASE_URL``, ``UPREST_SMTP_URL`` ...). The
+variable is read as the setting's declared type: booleans from true/false, 1/0,
+yes/no, on/off; whole numbers; JSON for dicts and lists; "none" or empty for an
+optional setting. An unknown ``UPREST_*`` name stops the start with an error,
+so that a typo never passes silently (and ``UPREST_DEBUG`` cannot switch
+debugging on in production).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "development", "test"}
 
@@ -22,50 +30,111 @@ LANGUAGES = {
 
 
 class Config:
-    ENV = "development"  # "production" refuses weak secret keys
+    """Every setting, with its type. Only these names may be set with UPREST_* variables."""
+
+    ENV: str = "development"  # "production" refuses weak secret keys
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SMTP_URL: str | None = None  # smtp://user:pass@host:587?starttls=1 or smtps://...
-    MAIL_FROM = "UPREST <no-reply@uprest.local>"
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_LOGIN_PER_ADDRESS = "20 per 5 minutes"
-    RATELIMIT_LOGIN_PER_ACCOUNT = "5 per 5 minutes"
-    RATELIMIT_RESET_PER_ADDRESS = "10 per hour"
-    RATELIMIT_HEADERS_ENABLED = True
-    PASSWORD_RESET_HOURS = 1
-    INVITATION_DAYS = 14
-    BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
-    LANGUAGES = LANGUAGES
-    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: never expires mid-form
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # also set automatically for every request served over HTTPS
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
-    PROXY_FIX = False  # trust X-Forwarded-* from one reverse proxy
-    ARGON2_TIME_COST = 3
-    ARGON2_MEMORY_COST = 65536
-    ARGON2_PARALLELISM = 2
+    MAIL_FROM: str = "UPREST <no-reply@uprest.local>"
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_LOGIN_PER_ADDRESS: str = "20 per 5 minutes"
+    RATELIMIT_LOGIN_PER_ACCOUNT: str = "5 per 5 minutes"
+    RATELIMIT_RESET_PER_ADDRESS: str = "10 per hour"
+    RATELIMIT_HEADERS_ENABLED: bool = True
+    PASSWORD_RESET_HOURS: int = 1
+    INVITATION_DAYS: int = 14
+    BABEL_DEFAULT_LOCALE: str = "en"
+    BABEL_DEFAULT_TIMEZONE: str = "Europe/Stockholm"
+    LANGUAGES: dict = LANGUAGES
+    WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session: never expires mid-form
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = False  # also set automatically for every request served over HTTPS
+    PERMANENT_SESSION_LIFETIME: int = 60 * 60 * 12
+    MAX_CONTENT_LENGTH: int = 8 * 1024 * 1024
+    PROXY_FIX: bool = False  # trust X-Forwarded-* from one reverse proxy
+    ARGON2_TIME_COST: int = 3
+    ARGON2_MEMORY_COST: int = 65536
+    ARGON2_PARALLELISM: int = 2
     PUBLIC_BASE_URL: str | None = None  # used in e-mails and certificates when set
+    HEALTHZ_TOKEN: str | None = None  # monitoring sends it as a Bearer token to see the database detail
 
 
-def _coerce(current, value: str):
-    if isinstance(current, bool):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(current, int):
-        return int(value)
-    return value
+#: UPREST_* variables that are read by the tools around the app (tests, bench), not by the app.
+NOT_SETTINGS = frozenset({"TEST_DATABASE_URL", "BENCH_DATABASE_URL"})
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_NONE = {"", "none", "null"}
+
+
+class ConfigError(RuntimeError):
+    """A UPREST_* variable that is unknown or cannot be read as its setting's type."""
+
+
+def settings() -> dict[str, type]:
+    """Setting name -> declared type (``str | None`` and the like are kept as they are)."""
+    return dict(get_type_hints(Config))
+
+
+def parse_setting(name: str, kind, raw: str):
+    """Read the text of an environment variable as the declared type of setting `name`."""
+    variable = f"UPREST_{name}"
+    optional = type(None) in get_args(kind)
+    base = next((a for a in get_args(kind) if a is not type(None)), kind)
+    text = raw.strip()
+    if optional and text.lower() in _NONE:
+        return None
+    if base is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ConfigError(f"{variable}={raw!r}: expected one of true/false, 1/0, yes/no, on/off")
+    if base is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{variable}={raw!r}: expected a whole number") from None
+    if base in (dict, list):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{variable}: expected a JSON {base.__name__}: {exc}") from None
+        if not isinstance(value, base):
+            raise ConfigError(f"{variable}: expected a JSON {base.__name__}, got {type(value).__name__}")
+        return value
+    return raw
+
+
+def from_environment(environ: Mapping[str, str]) -> dict:
+    """The settings given as UPREST_* variables, each parsed by its declared type; unknown names refused."""
+    known = settings()
+    values, unknown = {}, []
+    for key, raw in environ.items():
+        if not key.startswith("UPREST_"):
+            continue
+        name = key.removeprefix("UPREST_")
+        if name in NOT_SETTINGS:
+            continue
+        if name not in known:
+            unknown.append(key)
+            continue
+        values[name] = parse_setting(name, known[name], raw)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(sorted(unknown))}; the UPREST_* settings are: "
+            + ", ".join(f"UPREST_{n}" for n in sorted(known))
+        )
+    return values
 
 
 def load_config(app, overrides: dict | None = None) -> None:
     """Defaults, then UPREST_* environment variables, then explicit overrides."""
     app.config.from_object(Config)
-    for key, value in os.environ.items():
-        if key.startswith("UPREST_"):
-            name = key.removeprefix("UPREST_")
-            app.config[name] = _coerce(app.config.get(name), value)
+    app.config.update(from_environment(os.environ))
     if overrides:
         app.config.update(overrides)
 
@@ -84,8 +153,7 @@ def load_config(app, overrides: dict | None = None) -> None:
             raise RuntimeError("UPREST_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _instance_secret(instance)
     elif app.config["ENV"] == "production" and (
-        app.config["SECRET_KEY"].strip().lower() in KNOWN_WEAK_SECRETS
-        or len(app.config["SECRET_KEY"]) < 32
+        app.config["SECRET_KEY"].strip().lower() in KNOWN_WEAK_SECRETS or len(app.config["SECRET_KEY"]) < 32
     ):
         raise RuntimeError("UPREST_SECRET_KEY is a known default or shorter than 32 characters")
 

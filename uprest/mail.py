@@ -1,96 +1,285 @@
-"""The one way to send mail.
+"""The one way to send mail: an outbox in the database and a worker that delivers it.
 
-Every message is written to the outbox table first (so nothing is lost and
-admins can read it). When UPREST_SMTP_URL is set the message is then handed to
-the SMTP server; a failure is recorded on the outbox row and retried by
-``flask mail retry``, never raised into the user's request.
+``send_mail`` renders the message in the recipient's language and adds it to
+the outbox, in the caller's transaction: a rolled-back action never sends mail,
+and no request ever waits on an SMTP server (or shows by its timing whether an
+address exists). ``flask mail worker`` delivers what is pending, beside the web
+server; several workers on several servers share the work safely: a message is
+claimed by a conditional update (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
+to pass over rows another worker holds) and the claim is a lease, so a worker
+that dies mid-delivery leaves the message to the next one.
+
+Secrets in a mail (a reset or invitation link) are named by the sender: they
+are masked in the administrators' view and removed from the stored body once
+the message is delivered.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets as _secrets
 import smtplib
 import ssl
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from uprest.extensions import db, utcnow
+from uprest.extensions import UTCDateTime, db, utcnow
 
 log = logging.getLogger("uprest.mail")
 
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+REMOVED = "[removed after delivery]"
+MASK = "••••••"
 
-def send_mail(to: str, subject: str, template: str, locale: str = "en", **context):
-    """Render `template` (text) in the recipient's locale, store it, and deliver it if SMTP is set.
 
-    Flushes, never commits: the caller's commit keeps the message with the action.
+class OutboxMessage(db.Model):
+    """Every e-mail the platform sends, kept for admins and for retries."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(db.Text)
+    #: The Message-ID header, fixed when the message is written, so a retried delivery is the same message.
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    #: Substrings of the body that are secrets (links with tokens): masked for admins, removed once sent.
+    secrets: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    #: Not before this time (back-off after a failure); NULL: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: A worker's lease on the message while it delivers it.
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
+    )
+
+    @property
+    def status(self) -> str:
+        """sent | failed (gave up) | retrying | pending."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.attempts >= MAX_ATTEMPTS:
+            return "failed"
+        return "retrying" if self.attempts else "pending"
+
+    @property
+    def masked_body(self) -> str:
+        """The body with its secrets masked, for the administrators' view."""
+        body = self.body_text
+        for secret in self.secrets or ():
+            body = body.replace(secret, MASK)
+        return body
+
+
+class OutboxAttachment(db.Model):
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar", "application/pdf"
+    data: bytes
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def mail_domain() -> str:
+    """The domain of the configured sender, used in Message-ID headers."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    return address.rpartition("@")[2] or "uprest.local"
+
+
+def send_mail(
+    to: str,
+    subject,
+    template: str,
+    locale: str = "en",
+    *,
+    secrets: tuple[str, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
+    **context,
+) -> OutboxMessage:
+    """Render `template` (text) in the recipient's locale and add it to the outbox.
+
+    `secrets` are values in the context (links with tokens) that must not outlive delivery.
+    Flushes, never commits: the caller's commit keeps the message with the action, and the
+    worker delivers it after that commit.
     """
-    from uprest.accounts.models import OutboxMessage
-
     with force_locale(locale):
         subject_text = str(subject)
         body = render_template(template, **context)
-    msg = OutboxMessage(to_address=to, subject=subject_text, body_text=body)
+    msg = OutboxMessage(
+        to_address=to,
+        subject=subject_text,
+        body_text=body,
+        message_id=make_msgid(domain=mail_domain()),
+        secrets=[s for s in secrets if s] or None,
+        attachments=[
+            OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments
+        ],
+    )
     db.session.add(msg)
     db.session.flush()
-    if current_app.config.get("SMTP_URL"):
-        deliver(msg)
-    else:
-        log.info("Mail kept in the outbox (no SMTP configured)\nTo: %s\nSubject: %s\n\n%s",
-                 to, subject_text, body)
+    if not current_app.config.get("SMTP_URL"):
+        log.info("Mail kept in the outbox (no SMTP configured)\nTo: %s\nSubject: %s\n\n%s", to, subject_text, body)
     return msg
 
 
-def deliver(msg) -> bool:
-    """Try to hand one outbox message to SMTP; record the outcome on the row."""
+def outbox_stmt():
+    """The outbox, newest first (for the administrators' view)."""
+    return db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+
+
+def outbox_message(msg_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, msg_id)
+
+
+# --- delivering ---------------------------------------------------------------------------------
+
+
+def as_email(msg: OutboxMessage, sender: str) -> EmailMessage:
+    """The outbox row as a complete RFC 5322 message with its attachments."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = msg.to_address
+    email["Subject"] = msg.subject
+    email["Date"] = format_datetime(msg.created_at)
+    email["Message-ID"] = msg.message_id or make_msgid(domain=mail_domain())
+    email.set_content(msg.body_text)
+    for a in msg.attachments:
+        maintype, _, subtype = a.content_type.partition("/")
+        email.add_attachment(a.data, maintype=maintype, subtype=subtype or "octet-stream", filename=a.filename)
+    return email
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 6 * 60))
+
+
+def deliver(msg: OutboxMessage) -> bool:
+    """Hand one outbox message to SMTP and record the outcome on the row (flushes)."""
     msg.attempts += 1
     try:
-        _smtp_send(current_app.config["SMTP_URL"], current_app.config["MAIL_FROM"], msg)
+        _smtp_send(current_app.config["SMTP_URL"], as_email(msg, current_app.config["MAIL_FROM"]))
     except (OSError, smtplib.SMTPException) as exc:
         msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        log.warning("SMTP delivery of outbox message %s failed: %s", msg.id, exc)
-        return False
-    msg.sent_at = utcnow()
-    msg.last_error = None
-    return True
+        msg.next_attempt_at = utcnow() + _retry_delay(msg.attempts)
+        log.warning("SMTP delivery of outbox message %s failed (attempt %s): %s", msg.id, msg.attempts, exc)
+        ok = False
+    else:
+        msg.sent_at = utcnow()
+        msg.last_error = None
+        msg.next_attempt_at = None
+        for secret in msg.secrets or ():
+            msg.body_text = msg.body_text.replace(secret, REMOVED)
+        msg.secrets = None
+        ok = True
+    msg.claimed_by = msg.claimed_until = None
+    db.session.flush()
+    return ok
 
 
-def retry_pending(limit: int = 100) -> tuple[int, int]:
-    """Deliver unsent messages (for the CLI / a cron job). Returns (sent, failed)."""
-    from uprest.accounts.models import OutboxMessage
-
-    sent = failed = 0
-    pending = db.session.scalars(
-        db.select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+def _due(now: datetime):
+    return (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.attempts < MAX_ATTEMPTS,
+        db.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        db.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
     )
-    for msg in pending:
+
+
+def claim(worker: str, limit: int) -> list[int]:
+    """Claim up to `limit` due messages for `worker` and commit the claim. Safe with many workers:
+    the conditional update lets exactly one worker have each message."""
+    now = utcnow()
+    candidates = db.select(OutboxMessage.id).where(*_due(now)).order_by(OutboxMessage.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(candidates))
+    mine = []
+    for msg_id in ids:
+        won = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == msg_id, *_due(now))
+            .values(claimed_by=worker, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            mine.append(msg_id)
+    db.session.commit()
+    return mine
+
+
+def deliver_pending(limit: int = 100, worker: str | None = None) -> tuple[int, int]:
+    """Claim and deliver what is due, committing after each message. Returns (sent, failed)."""
+    worker = worker or _secrets.token_hex(8)
+    sent = failed = 0
+    for msg_id in claim(worker, limit):
+        msg = db.session.get(OutboxMessage, msg_id)
+        if msg is None or msg.claimed_by != worker or msg.sent_at is not None:
+            continue
         if deliver(msg):
             sent += 1
         else:
             failed += 1
-    db.session.flush()
+        db.session.commit()
     return sent, failed
 
 
-def _smtp_send(url: str, sender: str, msg) -> None:
+def run_worker(*, interval: float = 2.0, once: bool = False, limit: int = 100) -> None:
+    """Deliver pending mail until stopped (Ctrl-C, SIGTERM). Without SMTP, mail stays in the outbox."""
+    worker = _secrets.token_hex(8)
+    if not current_app.config.get("SMTP_URL"):
+        log.info("mail worker: no UPREST_SMTP_URL; messages stay in the outbox")
+    while True:
+        if current_app.config.get("SMTP_URL"):
+            try:
+                sent, failed = deliver_pending(limit, worker)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                db.session.rollback()
+                log.exception("mail worker: pass failed; trying again")
+                sent = failed = 0
+            if sent or failed:
+                log.info("mail worker: sent %s, failed %s", sent, failed)
+        db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
+def _smtp_send(url: str, email: EmailMessage) -> None:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     host = parts.hostname or "localhost"
     use_ssl = parts.scheme == "smtps"
     port = parts.port or (465 if use_ssl else 25)
     timeout = float(query.get("timeout", ["10"])[0])
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = msg.to_address
-    email["Subject"] = msg.subject
-    email["Message-ID"] = make_msgid(domain="uprest.local")
-    email.set_content(msg.body_text)
     context = ssl.create_default_context()
     cls = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
     kwargs = {"context": context} if use_ssl else {}

@@ -1,5 +1,5 @@
-"""Imports every feature's models so that the metadata knows all tables (Alembic, tests)."""
+"""Imports the kernel's and every feature's models so that the metadata knows all tables (Alembic, tests)."""
 
-from uprest.features import feature_modules
+from uprest.registry import import_models
 
-MODULES = feature_modules("models")
+import_models()

@@ -1,1 +1,14 @@
 """Users, roles, organisations (tourism businesses), municipalities and invitations."""
+
+from uprest.registry import Feature
+
+feature = Feature(
+    "accounts",
+    order=10,
+    models="uprest.accounts.models",
+    blueprints=("uprest.accounts.views:bp",),
+    cli=("uprest.accounts.cli:register",),
+    demo="uprest.accounts.cli:seed_demo",
+    dashboard_cards="uprest.accounts.services:dashboard_cards",
+    receivers={"assessment_submitted": "uprest.accounts.services:notify_owner_of_assessment"},
+)

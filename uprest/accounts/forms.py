@@ -20,9 +20,15 @@ def password_field(label):
         label,
         validators=[
             InputRequired(message=_l("Please enter a password.")),
-            Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
-                   message=_l("The password must be between %(min)d and %(max)d characters long.",
-                              min=PASSWORD_MIN, max=PASSWORD_MAX)),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l(
+                    "The password must be between %(min)d and %(max)d characters long.",
+                    min=PASSWORD_MIN,
+                    max=PASSWORD_MAX,
+                ),
+            ),
         ],
         render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
     )
@@ -31,10 +37,11 @@ def password_field(label):
 def email_field():
     return EmailField(
         _l("E-mail address"),
-        validators=[DataRequired(message=_l("Please enter your e-mail address.")),
-                    Length(max=254, message=_l("The e-mail address is too long.")),
-                    Email(message=_l("Please enter a valid e-mail address."),
-                          check_deliverability=False, allow_smtputf8=True)],
+        validators=[
+            DataRequired(message=_l("Please enter your e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+            Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False, allow_smtputf8=True),
+        ],
         render_kw={"autocomplete": "email"},
     )
 
@@ -42,8 +49,10 @@ def email_field():
 def name_field():
     return StringField(
         _l("Full name"),
-        validators=[DataRequired(message=_l("Please enter your name.")),
-                    Length(max=120, message=_l("The name may be at most %(max)d characters long.", max=120))],
+        validators=[
+            DataRequired(message=_l("Please enter your name.")),
+            Length(max=120, message=_l("The name may be at most %(max)d characters long.", max=120)),
+        ],
         render_kw={"autocomplete": "name"},
     )
 
@@ -97,8 +106,10 @@ class RegisterForm(FlaskForm, MunicipalityMixin):
     password = password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat the password"),
-        validators=[InputRequired(message=_l("Please repeat the password.")),
-                    EqualTo("password", message=_l("The two passwords do not match."))],
+        validators=[
+            InputRequired(message=_l("Please repeat the password.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     locale = SelectField(_l("Preferred language"), validators=[InputRequired()])
@@ -144,8 +155,10 @@ class ChangePasswordForm(FlaskForm):
     password = password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[InputRequired(message=_l("Please repeat the password.")),
-                    EqualTo("password", message=_l("The two passwords do not match."))],
+        validators=[
+            InputRequired(message=_l("Please repeat the password.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -158,8 +171,10 @@ class ResetPasswordForm(FlaskForm):
     password = password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[InputRequired(message=_l("Please repeat the password.")),
-                    EqualTo("password", message=_l("The two passwords do not match."))],
+        validators=[
+            InputRequired(message=_l("Please repeat the password.")),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -176,13 +191,16 @@ class LanguageForm(FlaskForm):
 class OrganisationForm(FlaskForm, MunicipalityMixin):
     name = StringField(
         _l("Name of the business"),
-        validators=[DataRequired(message=_l("Please enter the name of the business.")),
-                    Length(max=160, message=_l("The name may be at most %(max)d characters long.", max=160))],
+        validators=[
+            DataRequired(message=_l("Please enter the name of the business.")),
+            Length(max=160, message=_l("The name may be at most %(max)d characters long.", max=160)),
+        ],
     )
     subsector = SelectField(_l("Sub-sector"), validators=[InputRequired()])
     size = SelectField(_l("Size"), validators=[InputRequired()])
     municipality_id = SelectField(
-        _l("Municipality"), coerce=coerce_optional_int,
+        _l("Municipality"),
+        coerce=coerce_optional_int,
         validators=[InputRequired(message=_l("Please choose a municipality."))],
     )
 
@@ -196,8 +214,11 @@ class OrganisationForm(FlaskForm, MunicipalityMixin):
 class InvitationForm(FlaskForm):
     email = EmailField(
         _l("E-mail address of the person (optional)"),
-        validators=[Optional(), Length(max=254),
-                    Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False),
+        ],
     )
 
 

@@ -68,12 +68,8 @@ class Organisation(db.Model):
 
     municipality: Mapped[Municipality] = relationship(back_populates="organisations")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
-    members: Mapped[list[User]] = relationship(
-        back_populates="organisation", foreign_keys="User.organisation_id"
-    )
-    invitations: Mapped[list[Invitation]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan"
-    )
+    members: Mapped[list[User]] = relationship(back_populates="organisation", foreign_keys="User.organisation_id")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
 
 
 class User(UserMixin, db.Model):
@@ -85,12 +81,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     role: Mapped[str] = mapped_column(String(20), default=Role.LEARNER.value)
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id"), index=True
-    )
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
-    )
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     job_role: Mapped[str] = mapped_column(String(20), default="staff")  # owner | staff
     shares_with_organisation: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
@@ -100,9 +92,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     municipality: Mapped[Municipality | None] = relationship(back_populates="users")
-    organisation: Mapped[Organisation | None] = relationship(
-        back_populates="members", foreign_keys=[organisation_id]
-    )
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members", foreign_keys=[organisation_id])
 
     # Flask-Login: the session carries the id *and* the session version, so that
     # bumping the version (logout, password change) ends every other session.
@@ -119,10 +109,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_owner(self) -> bool:
-        return (
-            self.organisation is not None
-            and self.organisation.owner_id == self.id
-        )
+        return self.organisation is not None and self.organisation.owner_id == self.id
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -137,9 +124,7 @@ class Invitation(db.Model):
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(254))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -171,21 +156,6 @@ class PasswordResetToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class OutboxMessage(db.Model):
-    """Every e-mail the platform sends, kept for admins and for retries."""
-
-    __tablename__ = "outbox_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to_address: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(255))
-    body_text: Mapped[str] = mapped_column(db.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-
-
 __all__ = [
     "Role",
     "Subsector",
@@ -195,5 +165,4 @@ __all__ = [
     "User",
     "Invitation",
     "PasswordResetToken",
-    "OutboxMessage",
 ]

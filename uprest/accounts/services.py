@@ -19,6 +19,7 @@ from uprest.accounts.models import (
 )
 from uprest.extensions import db, utcnow
 from uprest.mail import send_mail
+from uprest.registry import Card
 from uprest.security import hash_password, new_token, password_needs_rehash, token_hash, verify_password
 
 SEED_MUNICIPALITIES = [
@@ -112,9 +113,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def end_sessions(user: User) -> None:
     """Invalidate every session of the user (they carry the old version)."""
-    db.session.execute(
-        update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
-    )
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
     db.session.refresh(user)
 
 
@@ -135,6 +134,7 @@ def update_profile(user: User, *, name: str, locale: str, municipality_id: int |
 
 # --- password reset -----------------------------------------------------------
 
+
 def request_password_reset(email: str) -> None:
     """Send a single-use link if the account exists; say nothing either way."""
     user = user_by_email(email)
@@ -142,17 +142,17 @@ def request_password_reset(email: str) -> None:
         return
     token, digest = new_token()
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.add(
-        PasswordResetToken(user_id=user.id, token_hash=digest, expires_at=utcnow() + timedelta(hours=hours))
-    )
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=digest, expires_at=utcnow() + timedelta(hours=hours)))
     db.session.flush()
+    link = external_url("accounts.reset_password", token=token)
     send_mail(
         user.email,
         _l("Reset your UPREST password"),
         "email/password_reset.txt",
         locale=user.locale,
+        secrets=(link,),
         user=user,
-        link=external_url("accounts.reset_password", token=token),
+        link=link,
         hours=hours,
     )
 
@@ -192,11 +192,13 @@ def external_url(endpoint: str, **values) -> str:
 
 # --- organisations and invitations --------------------------------------------
 
+
 def create_organisation(owner: User, *, name: str, subsector: str, size: str, municipality_id: int) -> Organisation:
     if owner.organisation_id is not None:
         raise AccountError(_l("You already belong to a business. Leave it before creating another."))
-    org = Organisation(name=name.strip(), subsector=subsector, size=size, municipality_id=municipality_id,
-                       owner_id=owner.id)
+    org = Organisation(
+        name=name.strip(), subsector=subsector, size=size, municipality_id=municipality_id, owner_id=owner.id
+    )
     db.session.add(org)
     db.session.flush()
     owner.organisation_id = org.id
@@ -227,14 +229,16 @@ def create_invitation(org: Organisation, by: User, email: str | None = None) -> 
     db.session.add(inv)
     db.session.flush()
     if email:
+        link = external_url("accounts.accept_invitation", token=token)
         send_mail(
             inv.email,
             _l("You are invited to join %(org)s on UPREST", org=org.name),
             "email/invitation.txt",
             locale=by.locale,
+            secrets=(link,),
             org=org,
             inviter=by,
-            link=external_url("accounts.accept_invitation", token=token),
+            link=link,
             days=days,
         )
     return inv, token
@@ -266,6 +270,28 @@ def accept_invitation(token: str, user: User) -> Organisation:
     user.job_role = "staff"
     db.session.flush()
     return inv.organisation
+
+
+def members_of(org: Organisation) -> list[User]:
+    return list(db.session.scalars(db.select(User).where(User.organisation_id == org.id).order_by(User.name)))
+
+
+def member_of(org: Organisation, user_id: int) -> User | None:
+    """The member `user_id` of the business, or None (also when the user belongs elsewhere)."""
+    return db.session.scalar(db.select(User).where(User.id == user_id, User.organisation_id == org.id))
+
+
+def invitations_of(org: Organisation) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            db.select(Invitation).where(Invitation.organisation_id == org.id).order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def invitation_of(org: Organisation, inv_id: int) -> Invitation | None:
+    """The invitation `inv_id` of the business, or None (also when it belongs to another business)."""
+    return db.session.scalar(db.select(Invitation).where(Invitation.id == inv_id, Invitation.organisation_id == org.id))
 
 
 def revoke_invitation(inv: Invitation) -> None:
@@ -301,6 +327,7 @@ def set_sharing(user: User, share: bool) -> None:
 
 # --- administration ----------------------------------------------------------
 
+
 def set_role(user: User, *, role: str, municipality_id: int | None, is_active: bool, actor: User) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError(_l("Unknown role."))
@@ -317,6 +344,41 @@ def set_role(user: User, *, role: str, municipality_id: int | None, is_active: b
         end_sessions(user)
 
 
+def user_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def municipality_by_id(mid: int) -> Municipality | None:
+    return db.session.get(Municipality, mid)
+
+
+def municipalities_with_counts() -> list[tuple[Municipality, int]]:
+    """Every municipality with the number of its users, by country and name."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            db.select(Municipality, func.count(User.id))
+            .outerjoin(User, User.municipality_id == Municipality.id)
+            .group_by(Municipality.id)
+            .order_by(Municipality.country, Municipality.name)
+        )
+    ]
+
+
+def save_municipality(muni: Municipality | None, *, code: str, name: str, country: str) -> Municipality:
+    """Add a municipality (muni=None) or change one. Raises AccountError when the code is taken."""
+    try:
+        with db.session.begin_nested():
+            if muni is None:
+                muni = Municipality(code=code, name=name.strip(), country=country)
+                db.session.add(muni)
+            else:
+                muni.code, muni.name, muni.country = code, name.strip(), country
+    except IntegrityError:
+        raise AccountError(_l("A municipality with this code already exists.")) from None
+    return muni
+
+
 def user_search(q: str | None = None, role: str | None = None):
     stmt = db.select(User).order_by(User.created_at.desc(), User.id.desc())
     if q:
@@ -327,11 +389,68 @@ def user_search(q: str | None = None, role: str | None = None):
     return stmt
 
 
+# --- events from other features ----------------------------------------------------
+
+
+def notify_owner_of_assessment(sender, *, user: User, **_event) -> None:
+    """Receiver of ``assessment_submitted``: when a member who shares results with the business submits
+    an assessment, the owner gets a mail pointing to the combined profile. Flushes, never commits."""
+    org = user.organisation
+    if org is None or not user.shares_with_organisation or org.owner is None or org.owner_id == user.id:
+        return
+    owner = org.owner
+    send_mail(
+        owner.email,
+        _l("New skills results in %(business)s", business=org.name),
+        "email/member_assessed.txt",
+        locale=owner.locale,
+        owner=owner,
+        member=user,
+        org=org,
+        link=external_url("assessments.business"),
+    )
+
+
+# --- the home page -----------------------------------------------------------------
+
+
+def dashboard_cards(user: User) -> list[Card]:
+    """The account, and the business (for learners, admins and members of a business)."""
+    cards = [
+        Card(
+            _l("Your account"),
+            _l("Your name, language and municipality."),
+            url_for("accounts.profile"),
+            _l("Open your profile"),
+        )
+    ]
+    if user.organisation_id:
+        cards.append(
+            Card(
+                _l("Your business"),
+                _l("See the members of your business and invite staff."),
+                url_for("accounts.business"),
+                _l("Open your business"),
+            )
+        )
+    elif user.role in (Role.LEARNER, Role.ADMIN):
+        cards.append(
+            Card(
+                _l("Your business"),
+                _l("Register your tourism business to invite your staff and compare skills."),
+                url_for("accounts.business"),
+                _l("Register a business"),
+            )
+        )
+    return cards
+
+
 # --- the user's own data (GDPR access and erasure) ------------------------------
+
 
 def export_user_data(user: User) -> dict:
     """Everything we hold about the user, as plain data; features add their part via `export_user_data`."""
-    from uprest.features import feature_modules
+    from uprest.registry import hooks
 
     data = {
         "profile": {
@@ -352,17 +471,15 @@ def export_user_data(user: User) -> dict:
             "role": "owner" if user.is_owner else "staff",
             "shares_results_with_owner": user.shares_with_organisation,
         }
-    for module in feature_modules("services", ("assessments", "catalog", "learning", "certificates")):
-        provider = getattr(module, "export_user_data", None)
-        if provider is not None:
-            data.update(provider(user))
+    for provider in hooks("export_user_data"):
+        data.update(provider(user))
     return data
 
 
 def delete_account(user: User, password: str) -> None:
     """Erase the person: personal data of features is deleted by their `erase_user_data`, the account row is
     anonymised (kept only so that anonymous totals and foreign keys stay valid) and every session ends."""
-    from uprest.features import feature_modules
+    from uprest.registry import hooks
 
     if not verify_password(user.password_hash, password):
         raise AccountError(_l("Your current password is not correct."))
@@ -374,10 +491,8 @@ def delete_account(user: User, password: str) -> None:
         if others:
             raise AccountError(_l("Your business still has members. Remove them before deleting your account."))
         org.owner_id = None
-    for module in feature_modules("services", ("assessments", "catalog", "learning", "certificates")):
-        eraser = getattr(module, "erase_user_data", None)
-        if eraser is not None:
-            eraser(user)
+    for eraser in hooks("erase_user_data"):
+        eraser(user)
     db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     user.name = _l("Deleted user").__str__()
     user.email = f"deleted-{user.id}@invalid.uprest"

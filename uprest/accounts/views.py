@@ -23,8 +23,9 @@ from uprest.accounts.forms import (
     ResetPasswordForm,
     SharingForm,
 )
-from uprest.accounts.models import Invitation, Organisation, User
+from uprest.accounts.models import Organisation
 from uprest.extensions import db, limiter
+from uprest.i18n import use_account_locale
 from uprest.security import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -32,7 +33,6 @@ bp = Blueprint("accounts", __name__)
 
 def _login_email_key() -> str:
     return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
-
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -58,6 +58,7 @@ def register():
         else:
             db.session.commit()
             login_user(user)
+            use_account_locale()
             flash(_("Welcome, %(name)s! Your account has been created.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return render_template("accounts/register.html", form=form)
@@ -65,8 +66,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"], methods=["POST"],
-               key_func=_login_email_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"], methods=["POST"], key_func=_login_email_key)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -81,6 +81,7 @@ def login():
             db.session.commit()
             session.clear()  # no session fixation: a fresh session for the logged-in user
             login_user(user)
+            use_account_locale()  # the message below and what follows are in the account's language
             flash(_("You are logged in."), "success")
             return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("accounts/login.html", form=form)
@@ -109,8 +110,9 @@ def profile():
     if request.method == "GET":
         form.municipality_id.data = current_user.municipality_id
     if form.validate_on_submit():
-        services.update_profile(current_user, name=form.name.data, locale=form.locale.data,
-                                municipality_id=form.municipality_id.data)
+        services.update_profile(
+            current_user, name=form.name.data, locale=form.locale.data, municipality_id=form.municipality_id.data
+        )
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
@@ -140,9 +142,7 @@ def change_password():
 @login_required
 def export_data():
     data = services.export_user_data(current_user)
-    response = current_app.response_class(
-        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json"
-    )
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = "attachment; filename=uprest-my-data.json"
     return response
 
@@ -152,6 +152,7 @@ def export_data():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
+        lang = current_user.locale
         try:
             services.delete_account(current_user._get_current_object(), form.password.data)
         except services.AccountError as exc:
@@ -160,6 +161,7 @@ def delete_account():
             db.session.commit()
             logout_user()
             session.clear()
+            session["lang"] = lang  # the message and the next page stay in the language just used
             flash(_("Your account has been deleted."), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/delete.html", form=form)
@@ -172,11 +174,16 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         db.session.commit()
-        flash(ngettext("If an account exists for that address, we have sent it a link to reset the password. "
-                       "The link works once and expires in %(num)d hour.",
-                       "If an account exists for that address, we have sent it a link to reset the password. "
-                       "The link works once and expires in %(num)d hours.",
-                       current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        flash(
+            ngettext(
+                "If an account exists for that address, we have sent it a link to reset the password. "
+                "The link works once and expires in %(num)d hour.",
+                "If an account exists for that address, we have sent it a link to reset the password. "
+                "The link works once and expires in %(num)d hours.",
+                current_app.config["PASSWORD_RESET_HOURS"],
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -201,6 +208,7 @@ def reset_password(token: str):
 
 # --- the business -------------------------------------------------------------
 
+
 @bp.route("/business", methods=["GET", "POST"])
 @login_required
 def business():
@@ -211,8 +219,13 @@ def business():
             form.municipality_id.data = current_user.municipality_id
         if form.validate_on_submit():
             try:
-                services.create_organisation(current_user, name=form.name.data, subsector=form.subsector.data,
-                                             size=form.size.data, municipality_id=form.municipality_id.data)
+                services.create_organisation(
+                    current_user,
+                    name=form.name.data,
+                    subsector=form.subsector.data,
+                    size=form.size.data,
+                    municipality_id=form.municipality_id.data,
+                )
             except services.AccountError as exc:
                 flash(str(exc), "error")
             else:
@@ -224,20 +237,27 @@ def business():
     is_owner = org.owner_id == current_user.id
     form = OrganisationForm(obj=org) if is_owner else None
     if is_owner and form.validate_on_submit():
-        services.update_organisation(org, name=form.name.data, subsector=form.subsector.data,
-                                     size=form.size.data, municipality_id=form.municipality_id.data)
+        services.update_organisation(
+            org,
+            name=form.name.data,
+            subsector=form.subsector.data,
+            size=form.size.data,
+            municipality_id=form.municipality_id.data,
+        )
         db.session.commit()
         flash(_("The business details have been saved."), "success")
         return redirect(url_for("accounts.business"))
-    members = db.session.scalars(db.select(User).where(User.organisation_id == org.id).order_by(User.name)).all()
-    invitations = []
-    if is_owner:
-        invitations = db.session.scalars(
-            db.select(Invitation).where(Invitation.organisation_id == org.id).order_by(Invitation.created_at.desc())
-        ).all()
+    members = services.members_of(org)
+    invitations = services.invitations_of(org) if is_owner else []
     return render_template(
-        "accounts/business.html", org=org, form=form, is_owner=is_owner, members=members,
-        invitations=invitations, invite_form=InvitationForm(), confirm=ConfirmForm(),
+        "accounts/business.html",
+        org=org,
+        form=form,
+        is_owner=is_owner,
+        members=members,
+        invitations=invitations,
+        invite_form=InvitationForm(),
+        confirm=ConfirmForm(),
         new_link=session.pop("new_invitation_link", None),
     )
 
@@ -274,9 +294,7 @@ def create_invitation():
 @login_required
 def revoke_invitation(inv_id: int):
     org = _owned_org()
-    inv = db.session.get(Invitation, inv_id)
-    if inv is None or inv.organisation_id != org.id:
-        abort(404)
+    inv = services.invitation_of(org, inv_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.revoke_invitation(inv)
@@ -289,9 +307,7 @@ def revoke_invitation(inv_id: int):
 @login_required
 def remove_member(user_id: int):
     org = _owned_org()
-    member = db.session.get(User, user_id)
-    if member is None or member.organisation_id != org.id:
-        abort(404)
+    member = services.member_of(org, user_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

@@ -35,16 +35,24 @@ class UserAdminForm(FlaskForm):
 class MunicipalityForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(message=_l("Please enter a code.")), Length(max=40),
-                    Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens only."))],
+        validators=[
+            DataRequired(message=_l("Please enter a code.")),
+            Length(max=40),
+            Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens only.")),
+        ],
     )
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
     country = SelectField(_l("Country"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("SE", _l("Sweden")), ("IT", _l("Italy")), ("FI", _l("Finland")),
-                                ("HR", _l("Croatia")), ("EU", _l("Other EU country"))]
+        self.country.choices = [
+            ("SE", _l("Sweden")),
+            ("IT", _l("Italy")),
+            ("FI", _l("Finland")),
+            ("HR", _l("Croatia")),
+            ("EU", _l("Other EU country")),
+        ]
 
 
 class SearchForm(FlaskForm):

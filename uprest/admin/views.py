@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
+from uprest import mail
 from uprest.accounts import services
-from uprest.accounts.models import Municipality, OutboxMessage, Role, User
+from uprest.accounts.models import Role
 from uprest.admin.forms import MunicipalityForm, SearchForm, UserAdminForm
 from uprest.extensions import db, paginate
 from uprest.security import roles_required
@@ -33,15 +33,20 @@ def users():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+    user = services.user_by_id(user_id) or abort(404)
     form = UserAdminForm(obj=user)
     if request.method == "GET":
         form.is_active.data = user.is_active_account
         form.municipality_id.data = user.municipality_id
     if form.validate_on_submit():
         try:
-            services.set_role(user, role=form.role.data, municipality_id=form.municipality_id.data,
-                              is_active=form.is_active.data, actor=current_user)
+            services.set_role(
+                user,
+                role=form.role.data,
+                municipality_id=form.municipality_id.data,
+                is_active=form.is_active.data,
+                actor=current_user,
+            )
         except services.AccountError as exc:
             flash(str(exc), "error")
         else:
@@ -56,38 +61,27 @@ def municipalities():
     form = MunicipalityForm()
     if form.validate_on_submit():
         try:
-            with db.session.begin_nested():
-                db.session.add(Municipality(code=form.code.data, name=form.name.data.strip(),
-                                            country=form.country.data))
-        except IntegrityError:
-            form.code.errors.append(_("A municipality with this code already exists."))
+            services.save_municipality(None, code=form.code.data, name=form.name.data, country=form.country.data)
+        except services.AccountError as exc:
+            form.code.errors.append(str(exc))
         else:
             db.session.commit()
             flash(_("The municipality has been added."), "success")
             return redirect(url_for("admin.municipalities"))
-    rows = db.session.execute(
-        db.select(Municipality, db.func.count(User.id))
-        .outerjoin(User, User.municipality_id == Municipality.id)
-        .group_by(Municipality.id)
-        .order_by(Municipality.country, Municipality.name)
-    ).all()
-    return render_template("admin/municipalities.html", rows=rows, form=form)
+    return render_template("admin/municipalities.html", rows=services.municipalities_with_counts(), form=form)
 
 
 @bp.route("/municipalities/<int:mid>", methods=["GET", "POST"])
 def edit_municipality(mid: int):
-    muni = db.session.get(Municipality, mid) or abort(404)
+    muni = services.municipality_by_id(mid) or abort(404)
     form = MunicipalityForm(obj=muni)
     if form.validate_on_submit():
-        muni.name = form.name.data.strip()
-        muni.country = form.country.data
-        muni.code = form.code.data
         try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            form.code.errors.append(_("A municipality with this code already exists."))
+            services.save_municipality(muni, code=form.code.data, name=form.name.data, country=form.country.data)
+        except services.AccountError as exc:
+            form.code.errors.append(str(exc))
         else:
+            db.session.commit()
             flash(_("The municipality has been saved."), "success")
             return redirect(url_for("admin.municipalities"))
     return render_template("admin/municipality_edit.html", muni=muni, form=form)
@@ -95,12 +89,10 @@ def edit_municipality(mid: int):
 
 @bp.route("/outbox")
 def outbox():
-    stmt = db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    page = paginate(stmt)
-    return render_template("admin/outbox.html", page=page)
+    return render_template("admin/outbox.html", page=paginate(mail.outbox_stmt()))
 
 
 @bp.route("/outbox/<int:msg_id>")
 def outbox_message(msg_id: int):
-    msg = db.session.get(OutboxMessage, msg_id) or abort(404)
+    msg = mail.outbox_message(msg_id) or abort(404)
     return render_template("admin/outbox_message.html", msg=msg)

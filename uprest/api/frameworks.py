@@ -69,11 +69,7 @@ def framework(code: str):
                     "description": comp.description or {},
                     "esco_uri": comp.esco_uri,
                     "level_descriptors": comp.level_descriptors or {},
-                    "statements": [
-                        {"id": it.key, "text": it.text}
-                        for it in comp.items
-                        if it.kind == "statement"
-                    ],
+                    "statements": [{"id": it.key, "text": it.text} for it in comp.items if it.kind == "statement"],
                     "knowledge_questions": sum(1 for it in comp.items if it.kind == "knowledge"),
                 }
                 for comp in area.competences
@@ -163,8 +159,7 @@ OPENAPI["components"]["schemas"].update(
                 "statements": _list(_ref("Statement")),
                 "knowledge_questions": {
                     "type": "integer",
-                    "description": "How many knowledge questions the assessment asks "
-                    "(their content is not published).",
+                    "description": "How many knowledge questions the assessment asks (their content is not published).",
                 },
             },
             ["key", "code", "name", "statements"],
@@ -203,9 +198,7 @@ OPENAPI["paths"]["/frameworks"] = {
                 "description": "Every framework in its current revision.",
                 "content": {
                     "application/json": {
-                        "schema": _obj(
-                            {"frameworks": _list(_ref("FrameworkSummary"))}, ["frameworks"]
-                        )
+                        "schema": _obj({"frameworks": _list(_ref("FrameworkSummary"))}, ["frameworks"])
                     }
                 },
             }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Blueprint, jsonify
 
 from uprest.extensions import csrf
-from uprest.features import optional_module
+from uprest.registry import api_modules
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only JSON; no cookie-authenticated state changes are offered here
@@ -36,6 +38,6 @@ def _api_headers(response):
     return response
 
 
-# Resource modules register their routes on import (each owned by its feature).
-for _name in ("frameworks", "modules", "me"):
-    optional_module(f"uprest.api.{_name}")
+# Resource modules register their routes on import; each feature declares its own (Feature.api).
+for _name in api_modules():
+    import_module(_name)

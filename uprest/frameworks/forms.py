@@ -56,16 +56,12 @@ def competence_options() -> list[CompetenceOption]:
 
 
 class TargetRowForm(Form):
-    competence_key = HiddenField(
-        validators=[InputRequired(message=_l("The competence is missing."))]
-    )
+    competence_key = HiddenField(validators=[InputRequired(message=_l("The competence is missing."))])
     min_level = IntegerField(
         _l("Minimum level"), validators=[InputRequired(message=_l("Please enter a minimum level."))]
     )
     max_level = IntegerField(_l("Maximum level"), validators=[Optional()])
-    importance = SelectField(
-        _l("Importance"), coerce=int, choices=importance_choices, validate_choice=True
-    )
+    importance = SelectField(_l("Importance"), coerce=int, choices=importance_choices, validate_choice=True)
     remove = BooleanField(_l("Remove"))
 
 
@@ -74,9 +70,7 @@ class ProfileTargetsForm(FlaskForm):
     add_competence = SelectField(_l("Add a competence"), validators=[Optional()])
     add_min = IntegerField(_l("Minimum level"), validators=[Optional()])
     add_max = IntegerField(_l("Maximum level"), validators=[Optional()])
-    add_importance = SelectField(
-        _l("Importance"), coerce=int, choices=importance_choices, default=2
-    )
+    add_importance = SelectField(_l("Importance"), coerce=int, choices=importance_choices, default=2)
     loaded_at = HiddenField()
 
     options: dict[str, CompetenceOption]
@@ -151,20 +145,14 @@ class ProfileTargetsForm(FlaskForm):
 def _check_levels(min_field, max_field, option: CompetenceOption) -> None:
     problems = target_problems(min_field.data, max_field.data, 2, option.scale_max)
     if "min_range" in problems:
-        min_field.errors.append(
-            _("The minimum level must be between 1 and %(max)d.", max=option.scale_max)
-        )
+        min_field.errors.append(_("The minimum level must be between 1 and %(max)d.", max=option.scale_max))
     if "max_range" in problems:
-        max_field.errors.append(
-            _("The maximum level must be between 1 and %(max)d.", max=option.scale_max)
-        )
+        max_field.errors.append(_("The maximum level must be between 1 and %(max)d.", max=option.scale_max))
     if "max_order" in problems:
         max_field.errors.append(_("The maximum level must not be lower than the minimum level."))
 
 
-def profile_targets_form(
-    profile, options: list[CompetenceOption], formdata=None
-) -> ProfileTargetsForm:
+def profile_targets_form(profile, options: list[CompetenceOption], formdata=None) -> ProfileTargetsForm:
     """The edit form of a profile (None: not created yet); the select offers competences not in it."""
     by_key = {o.key: o for o in options}
     if formdata is None:
@@ -194,9 +182,7 @@ def competence_choices(options: list[CompetenceOption]) -> list:
     blank = _l("— Choose a competence —")
     if SelectChoice is None:  # WTForms < 3.3
         return [("", blank)] + [(o.key, o.label) for o in options]
-    return [SelectChoice("", blank)] + [
-        SelectChoice(o.key, o.label, optgroup=o.group) for o in options
-    ]
+    return [SelectChoice("", blank)] + [SelectChoice(o.key, o.label, optgroup=o.group) for o in options]
 
 
 def profile_version(profile) -> str:

@@ -32,9 +32,7 @@ def index():
 @bp.route("/competences/<code>")
 def detail(code: str):
     framework = services.framework_detail(code) or abort(404)
-    return render_template(
-        "frameworks/detail.html", fw=framework, languages=services.framework_languages(framework)
-    )
+    return render_template("frameworks/detail.html", fw=framework, languages=services.framework_languages(framework))
 
 
 @bp.route("/profiles")
@@ -75,9 +73,7 @@ def profile(subsector: str, job_role: str):
                     ),
                     "error",
                 )
-                return redirect(
-                    url_for("frameworks.profile", subsector=subsector, job_role=job_role)
-                )
+                return redirect(url_for("frameworks.profile", subsector=subsector, job_role=job_role))
             target_profile = services.profile_for(subsector, job_role, create=True)
             try:
                 changed = services.update_profile_targets(
@@ -88,24 +84,16 @@ def profile(subsector: str, job_role: str):
             else:
                 db.session.commit()
                 flash(
-                    _("The target profile has been saved.")
-                    if changed
-                    else _("Nothing was changed."),
+                    _("The target profile has been saved.") if changed else _("Nothing was changed."),
                     "success",
                 )
-                return redirect(
-                    url_for("frameworks.profile", subsector=subsector, job_role=job_role)
-                )
+                return redirect(url_for("frameworks.profile", subsector=subsector, job_role=job_role))
     else:
         form = profile_targets_form(target_profile, options)
-    by_key = services.competences_by_key(
-        e.form.competence_key.data for e in form.targets if e.form.competence_key.data
-    )
+    by_key = services.competences_by_key(e.form.competence_key.data for e in form.targets if e.form.competence_key.data)
     levels = services.scale_levels(c.framework_id for c in by_key.values())
     updated_by = (
-        db.session.get(User, target_profile.updated_by_id)
-        if target_profile and target_profile.updated_by_id
-        else None
+        db.session.get(User, target_profile.updated_by_id) if target_profile and target_profile.updated_by_id else None
     )
     return render_template(
         "frameworks/profile.html",

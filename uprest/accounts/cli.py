@@ -1,0 +1,77 @@
+"""``flask users create`` and the demo accounts of ``flask seed-demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from uprest.accounts import services
+from uprest.accounts.models import Municipality
+from uprest.extensions import db
+
+DEMO_PASSWORD = "uprest-demo-2026"
+DEMO_ACCOUNTS = [
+    # email, name, role, municipality code, locale
+    ("learner@demo.uprest.eu", "Lena Lärare", "learner", "vanersborg", "sv"),
+    ("owner@demo.uprest.eu", "Marco Rossi", "learner", "cervia", "it"),
+    ("trainer@demo.uprest.eu", "Tiina Virtanen", "trainer", "pori", "fi"),
+    ("staff@demo.uprest.eu", "Ivana Horvat", "staff", "kvarner", "hr"),
+    ("admin@demo.uprest.eu", "Alex Admin", "admin", "trollhattan", "en"),
+]
+DEMO_LEARNER = DEMO_ACCOUNTS[0][0]
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+
+
+def seed_demo() -> None:
+    """The municipalities, one demo account per role and a demo business (idempotent; flushes)."""
+    services.ensure_municipalities()
+    munis = {m.code: m for m in db.session.scalars(db.select(Municipality))}
+    for email, name, role, muni, locale in DEMO_ACCOUNTS:
+        if services.user_by_email(email) is None:
+            services.register_user(
+                name=name, email=email, password=DEMO_PASSWORD, locale=locale, municipality_id=munis[muni].id, role=role
+            )
+    owner = services.user_by_email("owner@demo.uprest.eu")
+    if owner.organisation_id is None:
+        services.create_organisation(
+            owner, name="Bagno Sole Cervia", subsector="accommodation", size="micro", municipality_id=munis["cervia"].id
+        )
+    db.session.flush()
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for email, _name, role, muni, _locale in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<8} {email:<28} ({muni})")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["learner", "trainer", "staff", "admin"]), default="learner")
+@click.option("--municipality", "municipality_code", default=None, help="Municipality code (required for staff).")
+@click.option("--locale", default="en")
+@click.password_option()
+def create_user(email, name, role, municipality_code, locale, password):
+    """Create a user account."""
+    muni_id = None
+    if municipality_code:
+        muni = db.session.scalar(db.select(Municipality).where(Municipality.code == municipality_code))
+        if muni is None:
+            raise click.ClickException(f"unknown municipality {municipality_code!r}")
+        muni_id = muni.id
+    if role == "staff" and muni_id is None:
+        raise click.ClickException("municipality staff need --municipality")
+    if not 8 <= len(password) <= 128:
+        raise click.ClickException("the password must have 8 to 128 characters")
+    try:
+        user = services.register_user(
+            name=name, email=email, password=password, locale=locale, municipality_id=muni_id, role=role
+        )
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"created user {user.id} <{user.email}> as {role}")

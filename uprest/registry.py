@@ -1,0 +1,170 @@
+"""The one registry of features.
+
+Each feature package declares once, in its ``__init__.py``, what it contributes::
+
+    from uprest.registry import Feature
+
+    feature = Feature(
+        "catalog",
+        order=40,
+        models="uprest.catalog.models",
+        blueprints=("uprest.catalog.views:bp",),
+        cli=("uprest.catalog.cli:register",),
+        demo="uprest.catalog.cli:seed_demo",
+        dashboard_cards="uprest.catalog.services:dashboard_cards",
+        export_user_data="uprest.catalog.services:export_user_data",
+        erase_user_data="uprest.catalog.services:erase_user_data",
+        api=("uprest.api.modules",),
+        receivers={"assessment_submitted": "uprest.catalog.services:on_assessment_submitted"},
+    )
+
+References are ``"module:attribute"`` strings, resolved when the app is built,
+so that declaring a feature imports nothing of it (no import cycles, and the
+kernel never imports a feature). A package under ``uprest/`` without a
+``feature`` attribute is not a feature (the kernel, the api package).
+Nothing else in the code keeps a list of feature names.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from uprest.signals import SIGNALS
+
+
+@dataclass(frozen=True)
+class Card:
+    """A next step offered on the home page: a title, a sentence, a link and the link's text."""
+
+    title: str
+    text: str
+    url: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    #: Order of blueprints, dashboard cards, exports and erasure (lower first).
+    order: int = 100
+    #: Module that defines the feature's tables (imported so that the metadata knows them).
+    models: str | None = None
+    #: Blueprints, "module:attr"; with an optional URL prefix as ("module:attr", "/prefix").
+    blueprints: tuple[str | tuple[str, str], ...] = ()
+    #: Functions ``register(app)`` that add the feature's CLI groups.
+    cli: tuple[str, ...] = ()
+    #: ``seed_demo() -> None``: the feature's demo data for ``flask seed-demo`` (idempotent, flushes).
+    demo: str | None = None
+    #: ``dashboard_cards(user) -> list[Card]``.
+    dashboard_cards: str | None = None
+    #: ``export_user_data(user) -> dict`` (merged into the user's data download).
+    export_user_data: str | None = None
+    #: ``erase_user_data(user) -> None`` (flushes, never commits).
+    erase_user_data: str | None = None
+    #: Modules under ``uprest.api`` that add the feature's routes and OpenAPI paths.
+    api: tuple[str, ...] = ()
+    #: Signal name (see uprest/signals.py) -> receiver, "module:function".
+    receivers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.receivers) - set(SIGNALS)
+        if unknown:
+            raise ValueError(f"feature {self.name}: unknown signals {sorted(unknown)}")
+
+
+def resolve(ref: str) -> Any:
+    """``"package.module:attr"`` -> the object."""
+    module_name, _, attr = ref.partition(":")
+    module = import_module(module_name)
+    return getattr(module, attr) if attr else module
+
+
+@cache
+def features() -> tuple[Feature, ...]:
+    """Every feature declared under ``uprest/``, in their declared order."""
+    found = []
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not info.ispkg:
+            continue
+        declared = getattr(import_module(f"uprest.{info.name}"), "feature", None)
+        if isinstance(declared, Feature):
+            found.append(declared)
+    return tuple(sorted(found, key=lambda f: (f.order, f.name)))
+
+
+def hooks(name: str) -> Iterator[Callable]:
+    """The resolved hook ``name`` (e.g. "dashboard_cards") of every feature that declares it."""
+    for feature in features():
+        ref = getattr(feature, name)
+        if ref:
+            yield resolve(ref)
+
+
+def references(feature: Feature) -> list[str]:
+    """Every "module:attr" the feature declares."""
+    refs = [b if isinstance(b, str) else b[0] for b in feature.blueprints]
+    refs += [*feature.cli, *feature.api, *feature.receivers.values()]
+    refs += [
+        r
+        for r in (
+            feature.models,
+            feature.demo,
+            feature.dashboard_cards,
+            feature.export_user_data,
+            feature.erase_user_data,
+        )
+        if r
+    ]
+    return refs
+
+
+def check() -> None:
+    """Resolve every declared reference, so that a misdeclared feature stops the start with a clear error."""
+    for feature in features():
+        for ref in references(feature):
+            try:
+                resolve(ref)
+            except (ImportError, AttributeError) as exc:
+                raise RuntimeError(f"feature {feature.name!r} declares {ref!r}, which does not exist: {exc}") from exc
+
+
+def import_models() -> None:
+    """Import the kernel's and every feature's models, so that the metadata knows all tables."""
+    import_module("uprest.mail")
+    import_module("uprest.cache")
+    for feature in features():
+        if feature.models:
+            import_module(feature.models)
+
+
+def register_blueprints(app: Flask) -> None:
+    for feature in features():
+        for entry in feature.blueprints:
+            ref, prefix = entry if isinstance(entry, tuple) else (entry, None)
+            app.register_blueprint(resolve(ref), url_prefix=prefix)
+
+
+def register_cli(app: Flask) -> None:
+    for feature in features():
+        for ref in feature.cli:
+            resolve(ref)(app)
+
+
+def api_modules() -> list[str]:
+    return [name for feature in features() for name in feature.api]
+
+
+def connect_receivers() -> None:
+    """Connect every declared receiver to its signal. Idempotent (blinker keys receivers by identity);
+    receivers are module-level functions, so blinker's weak references keep them alive."""
+    for feature in features():
+        for signal_name, ref in feature.receivers.items():
+            SIGNALS[signal_name].connect(resolve(ref))
