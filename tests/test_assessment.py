@@ -583,6 +583,11 @@ def test_dashboard_card_follows_the_learner(client, login_as, frameworks, db):
     submit_assessment(client, run.id)
     html = client.get("/").get_data(as_text=True)
     assert "See your latest result" in html and f'href="/assessment/{run.id}/result"' in html
+    start_assessment(client)  # a second run: while it is open, the card continues it, not the old result
+    second = latest_run(user)
+    html = client.get("/").get_data(as_text=True)
+    assert second.id != run.id and "Continue the assessment" in html
+    assert f'href="/assessment/{second.id}/page/1"' in html and "See your latest result" not in html
 
 
 def test_run_competences_point_at_items(app, frameworks, db):

@@ -7,16 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from uprest import charts
+from uprest import cache, charts
 from uprest.accounts.models import Organisation, User
 from uprest.assessments import scoring, services
-from uprest.assessments.models import AssessmentResult, AssessmentRun
-from uprest.i18n import pick
+from uprest.assessments.models import AssessmentResponse, AssessmentResult, AssessmentRun
+from uprest.frameworks.services import CONTENT as FRAMEWORKS_CONTENT
+from uprest.i18n import get_locale, pick
 from uprest.registry import Card
 
 IMPORTANCE_TEXT = {1: _l("useful for your role"), 2: _l("important for your role"), 3: _l("essential for your role")}
@@ -227,17 +228,46 @@ def gap_profile_data(run: AssessmentRun) -> dict:
     }
 
 
+def answer_data(response: AssessmentResponse, lang: str) -> dict:
+    """One raw answer as plain data: the item's text in `lang` (else English, else its key) and the value
+    given (a self-rating, or the index of the chosen answer with its text)."""
+    item = response.item
+    data = {
+        "competence": item.competence.key,
+        "item": item.key,
+        "kind": item.kind,
+        "text": pick(item.text, lang) or item.key,
+        "value": response.value,
+        "answered_at": response.answered_at.isoformat(),
+    }
+    if item.kind == services.KNOWLEDGE:
+        choices = item.choices or []
+        data["choice"] = pick(choices[response.value].get("text"), lang) if 0 <= response.value < len(choices) else None
+    return data
+
+
 def export_user_data(user: User) -> dict:
-    """The learner's assessments, as plain data (their competence records are exported by the kernel:
+    """The learner's assessments, open or submitted, with their raw answers and (once submitted) results,
+    as plain data (their competence records are exported by the kernel:
     ``uprest.frameworks.services.export_user_data``)."""
-    return {
-        "assessments": [
+    runs = []
+    for run in services.runs_of(user):
+        data = (
             gap_profile_data(run)
             if run.submitted_at
-            else {"run_id": run.id, "started_at": run.started_at.isoformat(), "submitted_at": None}
-            for run in services.runs_of(user)
-        ],
-    }
+            else {
+                "run_id": run.id,
+                "started_at": run.started_at.isoformat(),
+                "submitted_at": None,
+                "subsector": run.subsector,
+                "job_role": run.job_role,
+                "current_page": run.current_page,
+                "page_count": run.page_count,
+            }
+        )
+        data["answers"] = [answer_data(r, user.locale) for r in services.responses_of(run)]
+        runs.append(data)
+    return {"assessments": runs}
 
 
 # --- the home page -----------------------------------------------------------------------------------
@@ -247,8 +277,9 @@ def dashboard_cards(user: User) -> list[Card]:
     """A card to start or continue the assessment, or to see the latest result; owners also get the
     business profile."""
     cards = []
-    current = services.open_run(user)
-    latest = services.latest_submitted_run(user)
+    run = services.current_or_latest_run(user)
+    current = run if run is not None and not run.is_submitted else None
+    latest = run if run is not None and run.is_submitted else None
     if current is not None:
         cards.append(
             Card(
@@ -286,3 +317,14 @@ def dashboard_cards(user: User) -> list[Card]:
             )
         )
     return cards
+
+
+def result_body(run: AssessmentRun) -> Markup:
+    """The rendered result of a submitted run. It never changes once submitted (its comparison is with the
+    run before it), so it is kept per worker by run, language and the frameworks' generation (competence
+    names); a re-imported framework shows at once. Only the run's owner reaches it (the view checks)."""
+    key = ("assessment-result", run.id, str(get_locale()), cache.generation(FRAMEWORKS_CONTENT))
+    return cache.pages().get_or_make(
+        key,
+        lambda: Markup(render_template("assessments/_result_body.html", **result_summary(run, chart_id="gap-chart"))),
+    )

@@ -307,6 +307,13 @@ def scoring_inputs(pages: list[Page], answers: dict[int, int]) -> list[scoring.C
     return inputs
 
 
+def run_of(user: User, run_id: int) -> AssessmentRun | None:
+    """The user's own run `run_id`; None for a run of anybody else."""
+    return db.session.scalar(
+        db.select(AssessmentRun).where(AssessmentRun.id == run_id, AssessmentRun.user_id == user.id)
+    )
+
+
 def submit_run(run: AssessmentRun) -> bool:
     """Submit the run once: score it, keep the results, add the levels to the learner's competence history
     and send ``assessment_submitted`` (its receivers run in this transaction).
@@ -412,6 +419,18 @@ def submitted_runs(user: User) -> list[AssessmentRun]:
     )
 
 
+def current_or_latest_run(user: User) -> AssessmentRun | None:
+    """The user's open run if there is one, else the latest submitted one (one query, for the home page)."""
+    return db.session.scalar(
+        db.select(AssessmentRun)
+        .where(AssessmentRun.user_id == user.id)
+        .order_by(
+            AssessmentRun.submitted_at.is_(None).desc(), AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc()
+        )
+        .limit(1)
+    )
+
+
 def latest_submitted_run(user: User) -> AssessmentRun | None:
     return db.session.scalar(
         db.select(AssessmentRun)
@@ -512,6 +531,22 @@ def business_profile(org: Organisation) -> BusinessProfile:
 
 
 # --- the learner's own data (the account's deletion; the download is in presentation.py) ----------
+
+
+def responses_of(run: AssessmentRun) -> list[AssessmentResponse]:
+    """Every answer of the run with its item and competence, in the order of the questionnaire."""
+    return list(
+        db.session.scalars(
+            db.select(AssessmentResponse)
+            .join(Item, AssessmentResponse.item_id == Item.id)
+            .outerjoin(
+                RunCompetence, (RunCompetence.run_id == run.id) & (RunCompetence.competence_id == Item.competence_id)
+            )
+            .where(AssessmentResponse.run_id == run.id)
+            .order_by(RunCompetence.page, RunCompetence.position, Item.position, Item.id)
+            .options(joinedload(AssessmentResponse.item).joinedload(Item.competence))
+        )
+    )
 
 
 def erase_user_data(user: User) -> None:

@@ -26,10 +26,7 @@ bp = Blueprint("assessments", __name__, url_prefix="/assessment")
 
 def _own_run(run_id: int) -> AssessmentRun:
     """The current user's run; anybody else's (or none) is a 404."""
-    run = db.session.get(AssessmentRun, run_id)
-    if run is None or run.user_id != current_user.id:
-        abort(404)
-    return run
+    return services.run_of(current_user, run_id) or abort(404)
 
 
 def _start_form() -> StartForm:
@@ -171,7 +168,7 @@ def result(run_id: int):
     run = _own_run(run_id)
     if not run.is_submitted:
         return redirect(url_for("assessments.page", run_id=run.id, page=run.current_page))
-    return render_template("assessments/result.html", **presentation.result_summary(run, chart_id="gap-chart"))
+    return render_template("assessments/result.html", body=presentation.result_body(run))
 
 
 @bp.route("/<int:run_id>/report.pdf")

@@ -151,6 +151,7 @@ class TargetProfile(db.Model):
     job_role: Mapped[str] = mapped_column(String(20))  # owner | staff
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
 
     targets: Mapped[list[ProfileTarget]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileTarget.competence_key"

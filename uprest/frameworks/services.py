@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from uprest import cache
 from uprest.accounts.models import Role, User
 from uprest.extensions import db, utcnow
 from uprest.frameworks import loader
@@ -20,12 +21,18 @@ from uprest.frameworks.models import (
     CompetenceRecord,
     Framework,
     Item,
+    ProficiencyBand,
     ProficiencyLevel,
     TargetProfile,
 )
 
 SUBSECTORS = loader.SUBSECTORS
 JOB_ROLES = loader.JOB_ROLES
+
+#: The generation of the frameworks' texts (names, levels, items): pages that show competences and are
+#: cached (an assessment result) are keyed by it, so a framework import shows at once (see uprest.cache).
+CONTENT = "frameworks"
+cache.watch(CONTENT, Framework, Area, Competence, Item, ProficiencyLevel, ProficiencyBand)
 
 
 class ProfileError(Exception):
@@ -350,7 +357,8 @@ def current_levels(user: User) -> dict[str, CurrentLevel]:
 
 
 def export_user_data(user: User) -> dict:
-    """The learner's competence records, as plain data (part of the account's data download)."""
+    """The learner's competence records with their evidence, and the target profiles they changed last, as
+    plain data (part of the account's data download)."""
     return {
         "competence_records": [
             {
@@ -361,13 +369,27 @@ def export_user_data(user: User) -> dict:
                 "recorded_at": r.recorded_at.isoformat(),
             }
             for r in competence_history(user)
-        ]
+        ],
+        "target_profiles_changed": [
+            {"subsector": p.subsector, "job_role": p.job_role, "updated_at": p.updated_at.isoformat()}
+            for p in db.session.scalars(
+                db.select(TargetProfile)
+                .where(TargetProfile.updated_by_id == user.id)
+                .order_by(TargetProfile.subsector, TargetProfile.job_role)
+            )
+        ],
     }
 
 
 def erase_user_data(user: User) -> None:
-    """Delete the learner's competence records (flushes, never commits)."""
+    """Delete the learner's competence records; the target profiles they changed last no longer name them
+    (flushes, never commits)."""
     db.session.execute(db.delete(CompetenceRecord).where(CompetenceRecord.user_id == user.id))
+    db.session.execute(
+        db.update(TargetProfile)
+        .where(TargetProfile.updated_by_id == user.id)
+        .values(updated_by_id=None, updated_at=TargetProfile.updated_at)  # keep the date: only the name goes
+    )
     db.session.flush()
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from uprest.accounts.forms import subsector_choices
-from uprest.accounts.models import Role, User
+from uprest.accounts.models import Role
 from uprest.extensions import db
 from uprest.frameworks import services
 from uprest.frameworks.forms import (
@@ -92,9 +92,7 @@ def profile(subsector: str, job_role: str):
         form = profile_targets_form(target_profile, options)
     by_key = services.competences_by_key(e.form.competence_key.data for e in form.targets if e.form.competence_key.data)
     levels = services.scale_levels(c.framework_id for c in by_key.values())
-    updated_by = (
-        db.session.get(User, target_profile.updated_by_id) if target_profile and target_profile.updated_by_id else None
-    )
+    updated_by = target_profile.updated_by if target_profile else None
     return render_template(
         "frameworks/profile.html",
         profile=target_profile,
