@@ -6,6 +6,7 @@ so the importer, the authoring services and the tests share one definition.
 
 from __future__ import annotations
 
+import io
 import re
 
 from uprest.config import LANGUAGES
@@ -56,6 +57,49 @@ def image_problem(data: bytes) -> str | None:
     if sniff_image(data) is None:
         return "not_image"
     return None
+
+
+#: Metadata that can say who, where and with what a photo was taken; an image carrying any is re-encoded.
+_PRIVATE_INFO = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc")
+MAX_IMAGE_PIXELS = 40_000_000  # larger images are refused (decompression bombs)
+_PIL_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def clean_image(data: bytes) -> bytes:
+    """Decode an uploaded image with Pillow and return bytes without EXIF/GPS, XMP, IPTC or comments.
+
+    An image without such metadata is returned as it is (no re-encoding, no loss). A photo with it is
+    turned upright by its EXIF orientation first and re-encoded (JPEG at the quality it had where
+    possible). Raises ValueError for anything Pillow cannot decode as a PNG, JPEG, GIF or WebP, and for
+    images over MAX_IMAGE_PIXELS."""
+    from PIL import Image, ImageOps  # imported here: only uploads and imports need it
+
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        if image.format not in _PIL_FORMATS or image.width * image.height > MAX_IMAGE_PIXELS:
+            raise ValueError("not an accepted image")
+        image.load()
+    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"undecodable image: {exc}") from None
+    exif = image.getexif()
+    private = bool(exif) or any(image.info.get(key) for key in _PRIVATE_INFO) or bool(getattr(image, "text", None))
+    if not private:
+        return data
+    fmt = image.format
+    turned = exif.get(0x0112, 1) not in (None, 1)  # the EXIF orientation: the photo is stored turned
+    keep = {"icc_profile": image.info["icc_profile"]} if image.info.get("icc_profile") else {}
+    for key in _PRIVATE_INFO:  # Pillow carries some of these over from .info when saving
+        image.info.pop(key, None)
+    out = io.BytesIO()
+    if getattr(image, "is_animated", False):
+        image.save(out, format=fmt, save_all=True, loop=image.info.get("loop", 0), **keep)
+    elif turned:
+        ImageOps.exif_transpose(image).save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}), **keep)
+    else:
+        image.save(out, format=fmt, **({"quality": "keep"} if fmt == "JPEG" else {}), **keep)
+    return out.getvalue()
 
 
 def safe_image_name(filename: str, mime: str) -> str:
