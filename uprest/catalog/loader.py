@@ -530,9 +530,9 @@ def _unchanged_or_refused(module, digest: str) -> FileResult | None:
 def _publish(module, spec: dict, blobs: dict[str, bytes], digest: str) -> int:
     """Add the spec as the module's next version and publish it; the new version number."""
     number = max((v.version for v in module.versions), default=0) + 1
-    version = version_from_spec(module, spec, blobs, number)
+    # Published from its first flush: a version without published_at counts as the module's one draft.
+    version = version_from_spec(module, spec, blobs, number, published_at=utcnow())
     version.content_hash = digest
-    version.published_at = utcnow()
     db.session.flush()
     module.published_version = version
     if module.status == "draft":
@@ -542,7 +542,7 @@ def _publish(module, spec: dict, blobs: dict[str, bytes], digest: str) -> int:
     return number
 
 
-def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int):
+def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, published_at=None):
     """A new ModuleVersion of `module` holding everything of the validated spec."""
     from uprest.catalog import services
     from uprest.catalog.models import ModuleVersion, VersionFile
@@ -551,6 +551,7 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int):
     v = ModuleVersion(
         module=module,
         version=number,
+        published_at=published_at,
         title=spec["title"],
         summary=spec["summary"],
         quality_assurance=spec["quality_assurance"],

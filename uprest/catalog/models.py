@@ -4,8 +4,9 @@ A ``Module`` is the stable identity (its ``code`` appears in URLs, prerequisites
 learning plans). Its content lives in numbered ``ModuleVersion`` rows:
 
 * A version is a **draft** while ``published_at`` is NULL. A module has at most one
-  draft, and it is always the highest version number (two concurrent "start a draft"
-  requests collide on the unique ``(module_id, version)`` and only one draft is made).
+  draft, and it is always the highest version number. The database enforces it: a
+  partial unique index on ``module_id`` where ``published_at`` is NULL, so of two
+  concurrent "start a draft" requests only one makes the draft and the other edits it.
 * **Publishing** stamps ``published_at`` and points ``Module.published_version_id`` at
   the version. A published version is **immutable**: editing a published module first
   copies its latest published version into a new draft, and every edit goes there.
@@ -33,10 +34,12 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -45,6 +48,8 @@ from uprest.extensions import UTCDateTime, db, utcnow
 I18n = dict[str, str]
 
 STATUSES = ("draft", "published", "archived")
+#: Which versions are drafts, in SQL: the condition of the "one draft per module" index.
+DRAFT_WHERE = text("published_at IS NULL")
 PARTICIPATION = ("online", "blended", "on-site")
 ASSESSMENT_TYPES = ("quiz", "assignment", "quiz_and_assignment")
 QUESTION_KINDS = ("single", "multiple", "truefalse")
@@ -104,6 +109,10 @@ class ModuleVersion(db.Model):
     __tablename__ = "module_versions"
     __table_args__ = (
         UniqueConstraint("module_id", "version"),
+        # At most one draft per module, whatever requests run at the same moment.
+        Index(
+            "uq_module_versions_draft", "module_id", unique=True, sqlite_where=DRAFT_WHERE, postgresql_where=DRAFT_WHERE
+        ),
         CheckConstraint("participation IN ('online', 'blended', 'on-site')", name="participation"),
         CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark"),
         CheckConstraint("max_attempts >= 0", name="max_attempts"),
