@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.factories import reset_link
-from uprest.accounts.models import Invitation, PasswordResetToken, User
+from tests.factories import confirm_link, count_rows, reset_link
+from uprest.accounts.models import Invitation, PasswordResetToken, PendingRegistration, User
 from uprest.mail import OutboxMessage
 
 
-def register(client, **overrides):
+def register(client, environ_base=None, **overrides):
+    """Fill in and send the registration form (the mail goes to the outbox)."""
     data = {
         "name": "Anna Andersson",
         "email": "anna@example.org",
@@ -25,20 +27,114 @@ def register(client, **overrides):
     }
     data.update(overrides)
     data["csrf_token"] = csrf_token(client, "/register")
-    return client.post("/register", data=data)
+    return client.post("/register", data=data, environ_base=environ_base or {})
 
 
-def test_register_creates_learner_and_logs_in(client, db, municipality):
-    """Registration stores a learner with an argon2id hash, the chosen language and municipality."""
+def confirm(client, email="anna@example.org"):
+    """Follow the confirmation link mailed to `email` and press its button, as the person does."""
+    link = confirm_link(email)
+    return client.post(link, data={"csrf_token": csrf_token(client, link)})
+
+
+def test_register_creates_learner_once_the_address_is_confirmed(client, db, municipality):
+    """Registration mails a link and creates nothing; the link creates a learner with an argon2id hash, the
+    chosen language and municipality, and logs them in."""
     resp = register(client, municipality_id=str(municipality("pori").id), email="Anna@Example.ORG")
-    assert resp.status_code == 302
+    assert resp.status_code == 302 and resp.headers["Location"] == "/register/sent"
+    assert count_rows(User) == 0
+    assert client.get("/account").status_code == 302  # not logged in yet
+    page = client.get("/register/sent").get_data(as_text=True)
+    assert "We have sent a message to anna@example.org." in page
+
+    resp = confirm(client)
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
     user = db.session.scalar(db.select(User))
     assert user.email == "anna@example.org"
     assert user.role == "learner" and user.locale == "sv"
     assert user.municipality.code == "pori"
     assert user.password_hash.startswith("$argon2id$")
     assert user.privacy_accepted_at is not None
+    assert count_rows(PendingRegistration) == 0
     assert client.get("/account").status_code == 200
+
+
+def test_registration_mail_is_in_the_chosen_language(client, db):
+    """The confirmation mail speaks the language chosen in the form (Swedish here), not the browser's."""
+    register(client, locale="sv")
+    mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == "anna@example.org")).one()
+    assert mail.subject == "Bekräfta din e-postadress för UPREST"
+    assert "Välkommen till UPREST" in mail.body_text
+    assert mail.secrets and mail.secrets[0] in mail.body_text  # the link is masked for admins, removed once sent
+
+
+def test_confirmation_link_works_once(app, client, db):
+    """The confirmation link creates the account once; afterwards it is a 404 page that offers to log in."""
+    register(client)
+    link = confirm_link("anna@example.org")
+    assert confirm(client).status_code == 302
+    other = app.test_client()
+    resp = other.get(link)
+    assert resp.status_code == 404 and "This link is not valid" in resp.get_data(as_text=True)
+    assert count_rows(User) == 1
+
+
+def test_confirmation_link_expires(client, db):
+    """An expired confirmation link creates nothing, and expired registrations are deleted by the next one."""
+    from datetime import timedelta
+
+    from uprest.extensions import utcnow
+
+    register(client)
+    link = confirm_link("anna@example.org")
+    row = db.session.scalar(db.select(PendingRegistration))
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert client.get(link).status_code == 404
+    register(client, email="bert@example.org")
+    assert [r.email for r in db.session.scalars(db.select(PendingRegistration))] == ["bert@example.org"]
+    assert count_rows(User) == 0
+
+
+def test_expired_registrations_purged_from_the_cli(app, client, db):
+    """`flask users purge-registrations` deletes registrations whose link has expired, and only those."""
+    from datetime import timedelta
+
+    from uprest.extensions import utcnow
+
+    register(client)
+    register(client, email="bert@example.org")
+    row = db.session.scalar(db.select(PendingRegistration).where(PendingRegistration.email == "anna@example.org"))
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["users", "purge-registrations"])
+    assert result.exit_code == 0 and "deleted 1 expired registrations" in result.output
+    assert [r.email for r in db.session.scalars(db.select(PendingRegistration))] == ["bert@example.org"]
+
+
+def test_registration_from_an_invitation_comes_back_to_it(app, client, login_as, db, municipality):
+    """A newcomer who registers from an invitation page is brought back to it after confirming."""
+    from tests.factories import make_business, make_invitation
+
+    owner = login_as()
+    org = make_business(owner)
+    _inv, token = make_invitation(org, "anna@example.org")
+    visitor = app.test_client()
+    assert "Create an account" in visitor.get(f"/join/{token}").get_data(as_text=True)
+    data = {
+        "name": "Anna Andersson",
+        "email": "anna@example.org",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+        "locale": "en",
+        "municipality_id": "",
+        "accept_privacy": "y",
+        "csrf_token": csrf_token(visitor, f"/register?next=/join/{token}"),
+    }
+    assert visitor.post(f"/register?next=/join/{token}", data=data).status_code == 302
+    resp = confirm(visitor)
+    assert resp.headers["Location"] == f"/join/{token}"
+    assert visitor.post(f"/join/{token}", data={"csrf_token": csrf_token(visitor, f"/join/{token}")}).status_code == 302
+    assert db.session.scalar(db.select(User).where(User.email == "anna@example.org")).organisation_id == org.id
 
 
 @pytest.mark.parametrize(
@@ -67,34 +163,76 @@ def test_any_unicode_password_of_8_to_128_characters(client, db):
     """Passwords are any Unicode text of 8–128 characters, including emoji and combining marks."""
     pw = "🌍ünïcødé пароль ß"
     assert register(client, password=pw, confirm=pw).status_code == 302
+    assert confirm(client).status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
     assert login(client, "anna@example.org", pw).status_code == 302
 
 
-def test_duplicate_email_refused(client, create_user, db):
-    """An address can hold only one account (case-insensitive)."""
-    create_user(email="anna@example.org")
-    resp = register(client, email="ANNA@example.org")
-    assert "already exists" in resp.get_data(as_text=True)
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+def _sent_page(client, email):
+    """The page after registering `email`, with the address itself replaced (it is the one expected difference)."""
+    resp = register(client, email=email)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    return resp.status_code, resp.headers["Location"], page.replace(email.lower(), "ADDRESS")
 
 
-def test_parallel_registrations_create_one_account(app, db):
-    """Two simultaneous registrations of the same address leave exactly one account."""
+def test_taken_address_gets_the_same_answer_and_the_owner_a_mail(app, create_user, db):
+    """Registering a taken address (any case) answers exactly as for a new one; the owner is told by mail with
+    links to log in and to reset the password; no account, registration or session is made."""
+    owner = create_user(email="anna@example.org")
+    client = app.test_client()
+    new = _sent_page(client, "new.person@example.org")
+    taken = _sent_page(client, "ANNA@example.org")
+    assert new == taken
+    assert taken[:2] == (302, "/register/sent")
+    assert count_rows(User) == 1  # only the owner
+    assert [r.email for r in db.session.scalars(db.select(PendingRegistration))] == ["new.person@example.org"]
+    assert client.get("/account").status_code == 302
+    mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == owner.email)).one()
+    base = app.config["PUBLIC_BASE_URL"]
+    assert "tried to create" in mail.subject
+    assert f"{base}/login" in mail.body_text and f"{base}/password/forgot" in mail.body_text
+    assert "/register/confirm/" not in mail.body_text
+
+
+def test_registration_is_rate_limited_per_address(app, client, monkeypatch, db):
+    """Registrations from one network address are limited (each costs an argon2id hash and a mail): 429."""
+    monkeypatch.setitem(app.config, "RATELIMIT_REGISTER_PER_ADDRESS", "3 per hour")
+    codes = [register(client, email=f"p{i}@example.org").status_code for i in range(4)]
+    assert codes == [302, 302, 302, 429]
+    assert count_rows(PendingRegistration) == 3
+    other = app.test_client()
+    resp = register(other, email="q@example.org", environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert resp.status_code == 302  # another address is not affected
+
+
+def test_parallel_confirmations_create_one_account(app, db):
+    """Two links for one address (registered twice), each followed twice at once, create exactly one account."""
+    first, second = app.test_client(), app.test_client()
+    register(first)
+    link_a = confirm_link("anna@example.org")
+    register(second)
+    link_b = confirm_link("anna@example.org")
+    assert link_a != link_b
+    clients = []
+    for link in (link_a, link_a, link_b, link_b):
+        c = app.test_client()
+        clients.append((c, link, csrf_token(c, link)))
+    barrier = threading.Barrier(len(clients))
     results = []
 
-    def worker():
-        c = app.test_client()
-        results.append(register(c).status_code)
+    def worker(c, link, token):
+        barrier.wait()
+        results.append(c.post(link, data={"csrf_token": token}))
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
+    threads = [threading.Thread(target=worker, args=item) for item in clients]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
-    assert results.count(302) == 1
+        assert count_rows(User) == 1
+        assert count_rows(PendingRegistration) == 0
+    assert sorted(r.headers.get("Location", str(r.status_code)) for r in results).count("/") == 1
 
 
 def test_login_wrong_password_and_unknown_email_same_answer(client, create_user):
@@ -300,7 +438,9 @@ def test_owner_invites_staff_by_link(app, client, login_as, create_user, db, mun
     )
     html = resp.get_data(as_text=True)
     link = re.search(r'value="(http://[^"]+/join/[^"]+)"', html).group(1)
-    path = link.split("localhost", 1)[1]
+    assert link.startswith(app.config["PUBLIC_BASE_URL"] + "/join/")
+    assert "Anyone who has this link can use it" in html
+    path = urlsplit(link).path
 
     staff = create_user(email="staff@example.org")
     other = app.test_client()
@@ -407,6 +547,7 @@ def test_delete_account(app, client, login_as, db):
     assert user.email != "gone@example.org" and not user.is_active_account and "gone" not in user.name
     assert client.get("/account").status_code == 302
     assert register(app.test_client(), email="gone@example.org").status_code == 302
+    assert confirm_link("gone@example.org")  # a new registration for the freed address, not an "exists" mail
 
 
 def test_owner_with_members_cannot_delete(client, login_as, create_user, db, municipality):

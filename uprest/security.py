@@ -1,4 +1,4 @@
-"""Security in one place: password hashing, safe redirects, role checks, headers."""
+"""Security in one place: password hashing, tokens, links for mail, safe redirects, role checks, headers."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import abort, current_app, request
+from flask import Flask, abort, current_app, request
+from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.routing import MapAdapter
 
 CSP = "; ".join(
     [
@@ -90,6 +92,32 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# --- links in mail ----------------------------------------------------------------
+
+
+def public_url_adapter(app: Flask | None = None) -> MapAdapter:
+    """A URL adapter bound to PUBLIC_BASE_URL (scheme, host and port, path prefix): inside a request, from
+    the CLI or in a signal receiver alike, and whatever Host header a request carried."""
+    app = app or current_app._get_current_object()
+    parts = urlsplit(app.config["PUBLIC_BASE_URL"])
+    return app.url_map.bind(parts.netloc, url_scheme=parts.scheme, script_name=parts.path or "/")
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` at the configured public address. Every link that leaves the site
+    (mail, documents) is built here: never from the request's Host header, which the sender controls."""
+    app = current_app._get_current_object()
+    app.inject_url_defaults(endpoint, values)
+    return public_url_adapter(app).build(endpoint, values, force_external=True)
+
+
+def ensure_url_adapter() -> None:
+    """A request refused for its Host header (not in TRUSTED_HOSTS) has no URL adapter; give it one bound to
+    the public address, so that its error page can still link to our pages."""
+    if request_ctx and request_ctx.url_adapter is None:
+        request_ctx.url_adapter = public_url_adapter()
+
+
 # --- redirects -----------------------------------------------------------------
 
 
@@ -138,6 +166,50 @@ def roles_required(*roles: str):
 
 
 # --- request input ---------------------------------------------------------------
+
+#: What an HTML form sends; the pages' forms read nothing else (the JSON API under /api/ has its own rules).
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def require_form_posts():
+    """The pages take form posts only: any other body (JSON, text, XML, no type at all) is refused with 415 up
+    front, so that the forms never see values that are not strings (Flask-WTF would read a JSON body as form
+    data). A post without a body is let through (its form is simply empty); routing errors keep their answer."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.routing_exception is not None:
+        return
+    if request.blueprint == "api" or request.mimetype in FORM_MIMETYPES:
+        return
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.mimetype or has_body:
+        abort(415)
+
+
+def install_form_input_rules() -> None:
+    """Every FlaskForm reads a post as strings only: the posted form, plus uploaded files for its file fields.
+    Flask-WTF would hand a form the JSON body's values (numbers, lists, objects) and files posted in any field
+    (an upload named like a text field); validators written for strings fail on those with a server error."""
+    from flask import has_request_context
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
+    from wtforms import FileField
+
+    original = FlaskForm.Meta.wrap_formdata
+    if getattr(original, "uprest_strings_only", False):
+        return
+
+    def wrap_formdata(self, form, formdata):
+        if formdata is None or hasattr(formdata, "getlist"):  # chosen by the view: request.form, request.args
+            return original(self, form, formdata)
+        if not has_request_context() or request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return None
+        file_fields = {f.name for f in form if isinstance(f, FileField)}
+        files = [(name, file) for name, file in request.files.items(multi=True) if name in file_fields]
+        if files:
+            return CombinedMultiDict((ImmutableMultiDict(files), request.form))
+        return request.form or None
+
+    wrap_formdata.uprest_strings_only = True
+    FlaskForm.Meta.wrap_formdata = wrap_formdata
 
 
 def reject_nul_bytes():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -10,8 +11,22 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
+def mailed_path(db, email: str, pattern: str) -> str:
+    """The path of the link matching `pattern` in the newest mail to `email` (links point at PUBLIC_BASE_URL,
+    the browser tests run on another port)."""
+    from uprest.mail import OutboxMessage
+
+    db.session.remove()
+    mail = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id.desc())
+    ).first()
+    assert mail is not None, f"no mail to {email}"
+    return urlsplit(re.search(rf"http\S+{pattern}\S+", mail.body_text).group(0)).path
+
+
 def test_register_login_switch_language_logout(page, axe_check, db):
-    """A visitor registers, logs in, switches to Swedish, sees Swedish, and logs out."""
+    """A visitor registers, confirms the address with the mailed link (logged in), logs out and in again,
+    switches to Swedish, sees Swedish, and logs out."""
     page.goto("/")
     axe_check(page)
     page.get_by_role("link", name="Register").first.click()
@@ -24,6 +39,14 @@ def test_register_login_switch_language_logout(page, axe_check, db):
     page.get_by_label("Municipality").select_option(label="Vänersborg")
     page.get_by_label(re.compile("I have read the privacy notice")).check()
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    expect(page.get_by_text("We have sent a message to sara@example.org.")).to_be_visible()
+    axe_check(page)
+
+    # the link in the mail confirms the address, creates the account and logs in
+    page.goto(mailed_path(db, "sara@example.org", "/register/confirm/"))
+    axe_check(page)
+    page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Welcome, Sara Sjöberg")).to_be_visible()
     axe_check(page)
 
@@ -51,8 +74,6 @@ def test_register_login_switch_language_logout(page, axe_check, db):
 
 def test_password_reset_through_outbox(page, axe_check, create_user, db):
     """A forgotten password is reset with the link from the outbox, which then stops working."""
-    from uprest.mail import OutboxMessage
-
     user = create_user(email="olli@example.org", name="Olli Outbox")
     page.goto("/login")
     page.get_by_role("link", name="Forgot your password?").click()
@@ -61,10 +82,7 @@ def test_password_reset_through_outbox(page, axe_check, create_user, db):
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_text("If an account exists for that address")).to_be_visible()
 
-    email = user.email
-    db.session.remove()
-    mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == email)).one()
-    link = re.search(r"http://\S+/password/reset/\S+", mail.body_text).group(0)
+    link = mailed_path(db, user.email, "/password/reset/")
     page.goto(link)
     axe_check(page)
     page.get_by_label("New password", exact=True).fill("a brand new password")

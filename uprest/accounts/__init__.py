@@ -9,6 +9,7 @@ feature = Feature(
     blueprints=("uprest.accounts.views:bp",),
     cli=("uprest.accounts.cli:register",),
     demo="uprest.accounts.cli:seed_demo",
+    housekeeping="uprest.accounts.services:purge_expired_registrations",
     dashboard_cards="uprest.accounts.services:dashboard_cards",
     receivers={"assessment_submitted": "uprest.accounts.services:notify_owner_of_assessment"},
 )

@@ -75,3 +75,11 @@ def create_user(email, name, role, municipality_code, locale, password):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"created user {user.id} <{user.email}> as {role}")
+
+
+@users_cli.command("purge-registrations")
+def purge_registrations():
+    """Delete the registrations whose confirmation link has expired (each new registration does this too)."""
+    deleted = services.purge_expired_registrations()
+    db.session.commit()
+    click.echo(f"deleted {deleted} expired registrations")

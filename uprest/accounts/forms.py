@@ -140,10 +140,15 @@ class ProfileForm(FlaskForm, MunicipalityMixin):
     locale = SelectField(_l("Preferred language"), validators=[InputRequired()])
     municipality_id = SelectField(_l("Municipality"), coerce=coerce_optional_int, validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, municipality_fixed: bool = False, **kwargs):
+        """`municipality_fixed`: the user may not change the municipality (staff, bound by an administrator);
+        the form then has no such field and a posted value is ignored."""
         super().__init__(*args, **kwargs)
         self.locale.choices = locale_choices()
-        self.fill_municipalities()
+        if municipality_fixed:
+            del self.municipality_id
+        else:
+            self.fill_municipalities()
 
 
 class ChangePasswordForm(FlaskForm):

@@ -156,6 +156,25 @@ class PasswordResetToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class PendingRegistration(db.Model):
+    """A registration waiting for its e-mail address to be confirmed. The account is created only when the
+    link mailed to the address is followed, so an address is never taken by someone who does not read it."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)  # stored lower-cased
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
+    #: Where to go once the account exists (a local path, e.g. an invitation link), or None.
+    next_path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the privacy notice was accepted
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 __all__ = [
     "Role",
     "Subsector",
@@ -165,4 +184,5 @@ __all__ = [
     "User",
     "Invitation",
     "PasswordResetToken",
+    "PendingRegistration",
 ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import make_msgid
 
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 
 from uprest.accounts.models import (
@@ -14,13 +16,22 @@ from uprest.accounts.models import (
     Municipality,
     Organisation,
     PasswordResetToken,
+    PendingRegistration,
     Role,
     User,
 )
 from uprest.extensions import db, utcnow
-from uprest.mail import send_mail
+from uprest.mail import OutboxMessage, mail_domain, send_mail
 from uprest.registry import Card
-from uprest.security import hash_password, new_token, password_needs_rehash, token_hash, verify_password
+from uprest.security import (
+    external_url,
+    hash_password,
+    is_safe_next,
+    new_token,
+    password_needs_rehash,
+    token_hash,
+    verify_password,
+)
 
 SEED_MUNICIPALITIES = [
     ("vanersborg", "Vänersborg", "SE"),
@@ -77,6 +88,8 @@ def register_user(
     municipality_id: int | None,
     role: str = Role.LEARNER,
 ) -> User:
+    """Create an account at once (the CLI, the demo data, tests). People registering on the site go through
+    ``start_registration`` and ``confirm_registration``, which prove that they read the address's mail."""
     email = normalise_email(email)
     if user_by_email(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
@@ -89,13 +102,128 @@ def register_user(
         municipality_id=municipality_id,
         privacy_accepted_at=utcnow(),
     )
+    return _insert_user(user, _l("An account with this e-mail address already exists."))
+
+
+def _insert_user(user: User, taken) -> User:
+    """Add the account; when the address was taken meanwhile (the unique constraint), raise `taken`."""
     try:
         with db.session.begin_nested():
             db.session.add(user)
             db.session.flush()
     except IntegrityError:  # a parallel request registered the same address first
-        raise AccountError(_l("An account with this e-mail address already exists.")) from None
+        raise AccountError(taken) from None
     return user
+
+
+# --- registration: the account exists once its address is confirmed ------------------------
+
+
+def start_registration(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    locale: str,
+    municipality_id: int | None,
+    next_path: str | None = None,
+) -> None:
+    """Begin a registration, with the same answer and the same work whether or not the address has an account.
+
+    A new address gets a single-use link (valid REGISTRATION_HOURS) that creates the account and logs in; the
+    details wait in a PendingRegistration until then, so an address is never taken by someone who cannot read
+    its mail. The owner of an address that has an account gets a mail saying someone tried to register with
+    it, with links to log in and to reset the password; nothing else happens. Flushes, never commits."""
+    email = normalise_email(email)
+    password_hash = hash_password(password)  # also for a taken address: both cost one argon2id hash
+    token, digest = new_token()
+    purge_expired_registrations()
+    owner = user_by_email(email)
+    if owner is not None:
+        if owner.is_active_account:
+            send_mail(
+                owner.email,
+                _l("Someone tried to create a UPREST account with your address"),
+                "email/registration_exists.txt",
+                locale=owner.locale,
+                user=owner,
+                login_link=external_url("accounts.login"),
+                reset_link=external_url("accounts.forgot_password"),
+            )
+        return
+    hours = current_app.config["REGISTRATION_HOURS"]
+    db.session.add(
+        PendingRegistration(
+            email=email,
+            token_hash=digest,
+            name=name.strip(),
+            password_hash=password_hash,
+            locale=locale,
+            municipality_id=municipality_id,
+            next_path=next_path if is_safe_next(next_path) and len(next_path) <= 500 else None,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    db.session.flush()
+    link = external_url("accounts.confirm_registration", token=token)
+    send_mail(
+        email,
+        _l("Confirm your e-mail address for UPREST"),
+        "email/registration_confirm.txt",
+        locale=locale,
+        secrets=(link,),
+        name=name.strip(),
+        link=link,
+        hours=hours,
+    )
+
+
+def purge_expired_registrations() -> int:
+    """Delete the registrations whose link has expired (their details are kept no longer). Flushes."""
+    count = db.session.execute(delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow())).rowcount
+    db.session.flush()
+    return count
+
+
+def pending_registration(token: str) -> PendingRegistration | None:
+    """The open registration of a confirmation link, or None (unknown or expired)."""
+    row = db.session.scalar(db.select(PendingRegistration).where(PendingRegistration.token_hash == token_hash(token)))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def confirm_registration(token: str) -> tuple[User, str | None]:
+    """Create the account of a confirmation link, exactly once, and end every other registration of the
+    address. Two links of one address followed at once: the first takes the lock on the address's pending
+    registrations (in id order, so no deadlock) and creates the account; the second then finds its own
+    registration gone. Returns the user and where to go next (a local path or None)."""
+    invalid = _l("This confirmation link is invalid, used or expired. Please register again.")
+    row = pending_registration(token)
+    if row is None:
+        raise AccountError(invalid)
+    data = {
+        "name": row.name,
+        "email": row.email,
+        "password_hash": row.password_hash,
+        "locale": row.locale,
+        "municipality_id": row.municipality_id,
+        "privacy_accepted_at": row.created_at,
+    }
+    row_id, next_path = row.id, row.next_path
+    db.session.expunge(row)
+    of_address = PendingRegistration.email == data["email"]
+    locked = db.session.scalars(
+        db.select(PendingRegistration.id).where(of_address).order_by(PendingRegistration.id).with_for_update()
+    ).all()
+    if row_id not in locked:
+        raise AccountError(invalid)
+    db.session.execute(delete(PendingRegistration).where(of_address).execution_options(synchronize_session=False))
+    taken = _l("An account with this e-mail address already exists. Log in, or reset your password if you forgot it.")
+    if user_by_email(data["email"]) is not None:
+        raise AccountError(taken)
+    user = _insert_user(User(role=Role.LEARNER.value, **data), taken)
+    return user, next_path
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -117,15 +245,25 @@ def end_sessions(user: User) -> None:
     db.session.refresh(user)
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    if not verify_password(user.password_hash, current):
-        raise AccountError(_l("Your current password is not correct."))
+def set_password(user: User, new: str) -> None:
+    """The one way a password changes: every reset link of the account and every session end with the old one."""
     user.password_hash = hash_password(new)
     db.session.flush()
+    end_reset_tokens(user.id)
     end_sessions(user)
 
 
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_l("Your current password is not correct."))
+    set_password(user, new)
+
+
 def update_profile(user: User, *, name: str, locale: str, municipality_id: int | None) -> None:
+    """Name, language and municipality. Municipality staff are bound to theirs by an administrator
+    (``set_role``): they cannot change or clear it here."""
+    if user.role == Role.STAFF and municipality_id != user.municipality_id:
+        raise AccountError(_l("Only an administrator can change the municipality of municipality staff."))
     user.name = name.strip()
     user.locale = locale
     user.municipality_id = municipality_id
@@ -135,16 +273,35 @@ def update_profile(user: User, *, name: str, locale: str, municipality_id: int |
 # --- password reset -----------------------------------------------------------
 
 
+def end_reset_tokens(user_id: int | None) -> None:
+    """Delete every reset token of the account: a newer link, a used one or a new password ends all the
+    others. (None matches no account: the same statement for an unknown address.) Flushes."""
+    db.session.execute(
+        delete(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
 def request_password_reset(email: str) -> None:
-    """Send a single-use link if the account exists; say nothing either way."""
+    """Send a single-use link if the account exists, ending its older links; say nothing either way.
+
+    An unknown address costs the same work, so that the time of the answer does not tell whether an account
+    exists: a token is made and hashed, the delete of older tokens runs, the mail is rendered and written to
+    the outbox, in a savepoint that is then rolled back (nothing is stored or sent, but the database does the
+    same writing and the commit the same flush). Measured in bench/forgot_timing.py."""
     user = user_by_email(email)
-    if user is None or not user.is_active_account:
-        return
+    known = user is not None and user.is_active_account
     token, digest = new_token()
     hours = current_app.config["PASSWORD_RESET_HOURS"]
+    end_reset_tokens(user.id if known else None)
+    link = external_url("accounts.reset_password", token=token)
+    if not known:
+        _write_and_undo_reset_mail(email, link, hours)
+        return
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=digest, expires_at=utcnow() + timedelta(hours=hours)))
     db.session.flush()
-    link = external_url("accounts.reset_password", token=token)
     send_mail(
         user.email,
         _l("Reset your UPREST password"),
@@ -157,18 +314,45 @@ def request_password_reset(email: str) -> None:
     )
 
 
+def _write_and_undo_reset_mail(email: str, link: str, hours: int) -> None:
+    """The work of a reset mail for an address without an account: rendered and written, then undone."""
+    with force_locale("en"):
+        subject = str(_l("Reset your UPREST password"))
+        body = render_template("email/password_reset.txt", user=User(name="", email=email), link=link, hours=hours)
+    with db.session.begin_nested() as savepoint:
+        db.session.add(
+            OutboxMessage(
+                to_address=email,
+                subject=subject,
+                body_text=body,
+                message_id=make_msgid(domain=mail_domain()),
+                secrets=[link],
+            )
+        )
+        db.session.flush()
+        savepoint.rollback()
+
+
 def reset_token_user(token: str) -> PasswordResetToken | None:
     row = db.session.scalar(db.select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash(token)))
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.is_active_account:
         return None
     return row
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Use the token exactly once (a conditional update wins the race) and set the password."""
+    """Use the token exactly once (a conditional update wins the race) and set the password, which ends every
+    other link of the account. The account's links are locked first, in id order, so that two links used at
+    once wait for each other instead of deadlocking."""
     row = reset_token_user(token)
     if row is None:
         raise AccountError(_l("This password reset link is invalid, used or expired. Please ask for a new one."))
+    db.session.scalars(
+        db.select(PasswordResetToken.id)
+        .where(PasswordResetToken.user_id == row.user_id)
+        .order_by(PasswordResetToken.id)
+        .with_for_update()
+    ).all()
     result = db.session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
@@ -177,17 +361,8 @@ def reset_password(token: str, new_password: str) -> User:
     if result.rowcount != 1:
         raise AccountError(_l("This password reset link is invalid, used or expired. Please ask for a new one."))
     user = row.user
-    user.password_hash = hash_password(new_password)
-    db.session.flush()
-    end_sessions(user)
+    set_password(user, new_password)  # ends every other link of the account (the used one is gone too)
     return user
-
-
-def external_url(endpoint: str, **values) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 # --- organisations and invitations --------------------------------------------
@@ -251,10 +426,24 @@ def invitation_by_token(token: str) -> Invitation | None:
     return inv
 
 
+WRONG_ADDRESS = _l(
+    "This invitation was sent to another e-mail address. Log in with the account of that address to accept it, "
+    "or ask the business owner to invite your address."
+)
+
+
+def invitation_is_for(inv: Invitation, user: User) -> bool:
+    """An invitation sent to an address is for the account of that address only; one without an address is a
+    link for anyone who has it."""
+    return inv.email is None or inv.email == normalise_email(user.email)
+
+
 def accept_invitation(token: str, user: User) -> Organisation:
     inv = invitation_by_token(token)
     if inv is None:
         raise AccountError(_l("This invitation is invalid, used or expired. Ask the business owner for a new link."))
+    if not invitation_is_for(inv, user):
+        raise AccountError(WRONG_ADDRESS)
     if user.organisation_id == inv.organisation_id:
         raise AccountError(_l("You are already a member of this business."))
     if user.organisation_id is not None:
@@ -449,8 +638,14 @@ def dashboard_cards(user: User) -> list[Card]:
 
 
 def export_user_data(user: User) -> dict:
-    """Everything we hold about the user, as plain data; features add their part via `export_user_data`."""
+    """Everything we hold about the user, as plain data: the profile, the business (its details for an owner),
+    invitations they wrote or that were addressed to them, password reset requests and the mail sent to them
+    (``uprest.mail.export_mail_for``); features add their part via `export_user_data`."""
+    from uprest.mail import export_mail_for
     from uprest.registry import hooks
+
+    def when(value):
+        return value.isoformat() if value else None
 
     data = {
         "profile": {
@@ -459,46 +654,111 @@ def export_user_data(user: User) -> dict:
             "locale": user.locale,
             "role": user.role,
             "municipality": user.municipality.name if user.municipality else None,
-            "created_at": user.created_at.isoformat(),
-            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-            "privacy_accepted_at": user.privacy_accepted_at.isoformat() if user.privacy_accepted_at else None,
+            "created_at": when(user.created_at),
+            "last_login_at": when(user.last_login_at),
+            "privacy_accepted_at": when(user.privacy_accepted_at),
         },
         "business": None,
     }
-    if user.organisation:
+    org = user.organisation
+    if org:
         data["business"] = {
-            "name": user.organisation.name,
+            "name": org.name,
             "role": "owner" if user.is_owner else "staff",
             "shares_results_with_owner": user.shares_with_organisation,
         }
+        if user.is_owner:
+            data["business"].update(
+                subsector=org.subsector,
+                size=org.size,
+                municipality=org.municipality.name,
+                created_at=when(org.created_at),
+                members=len(members_of(org)),
+            )
+    invitations = db.session.scalars(
+        db.select(Invitation)
+        .where(
+            db.or_(
+                Invitation.created_by_id == user.id,
+                Invitation.email == user.email,
+                Invitation.used_by_id == user.id,
+            )
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+    ).all()
+    data["invitations"] = [
+        {
+            "business": inv.organisation.name,
+            "email": inv.email,
+            "created_by_you": inv.created_by_id == user.id,
+            "addressed_to_you": inv.email == user.email,
+            "used_by_you": inv.used_by_id == user.id,
+            "created_at": when(inv.created_at),
+            "expires_at": when(inv.expires_at),
+            "used_at": when(inv.used_at),
+            "revoked_at": when(inv.revoked_at),
+        }
+        for inv in invitations
+    ]
+    data["password_resets"] = [
+        {"requested_at": when(t.created_at), "expires_at": when(t.expires_at), "used_at": when(t.used_at)}
+        for t in db.session.scalars(
+            db.select(PasswordResetToken)
+            .where(PasswordResetToken.user_id == user.id)
+            .order_by(PasswordResetToken.created_at, PasswordResetToken.id)
+        )
+    ]
+    data["mail"] = export_mail_for(user.email)
     for provider in hooks("export_user_data"):
         data.update(provider(user))
     return data
 
 
 def delete_account(user: User, password: str) -> None:
-    """Erase the person: personal data of features is deleted by their `erase_user_data`, the account row is
-    anonymised (kept only so that anonymous totals and foreign keys stay valid) and every session ends."""
+    """Erase the person (see docs/privacy-data.md). Features delete or unlink their data in their
+    `erase_user_data`; the mail to them is deleted and their name and address are erased from mail to others
+    (``uprest.mail.erase_mail_for``); invitations they wrote, used or that were addressed to them, their reset
+    tokens and any registration waiting for their address are deleted; a business they own is deleted (an
+    owner must first remove its members). The account row is anonymised, not deleted: its municipality,
+    language and creation date stay for anonymous totals, and foreign keys stay valid. Every session ends."""
+    from uprest.accounts.models import PendingRegistration
+    from uprest.mail import erase_mail_for
     from uprest.registry import hooks
 
     if not verify_password(user.password_hash, password):
         raise AccountError(_l("Your current password is not correct."))
-    org = user.organisation
-    if org is not None and org.owner_id == user.id:
+    owned = db.session.scalars(db.select(Organisation).where(Organisation.owner_id == user.id)).all()
+    for org in owned:
         others = db.session.scalar(
             db.select(func.count(User.id)).where(User.organisation_id == org.id, User.id != user.id)
         )
         if others:
             raise AccountError(_l("Your business still has members. Remove them before deleting your account."))
-        org.owner_id = None
     for eraser in hooks("erase_user_data"):
         eraser(user)
+    erase_mail_for(user.email, name=user.name)
+    db.session.execute(
+        db.delete(Invitation).where(
+            db.or_(
+                Invitation.created_by_id == user.id,
+                Invitation.used_by_id == user.id,
+                Invitation.email == user.email,
+            )
+        )
+    )
     db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    db.session.execute(db.delete(PendingRegistration).where(PendingRegistration.email == user.email))
+    user.organisation = None
+    user.shares_with_organisation = False
+    user.job_role = "staff"
+    db.session.flush()
+    for org in owned:  # nothing else refers to a business: its remaining invitations go with it
+        db.session.expire(org, ["invitations", "members"])
+        db.session.delete(org)
     user.name = _l("Deleted user").__str__()
     user.email = f"deleted-{user.id}@invalid.uprest"
     user.password_hash = hash_password(new_token()[0])
     user.is_active_account = False
-    user.organisation_id = None
-    user.shares_with_organisation = False
+    user.last_login_at = None
     db.session.flush()
     end_sessions(user)

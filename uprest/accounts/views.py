@@ -23,7 +23,7 @@ from uprest.accounts.forms import (
     ResetPasswordForm,
     SharingForm,
 )
-from uprest.accounts.models import Organisation
+from uprest.accounts.models import Organisation, Role
 from uprest.extensions import db, limiter
 from uprest.i18n import use_account_locale
 from uprest.security import safe_next
@@ -35,7 +35,19 @@ def _login_email_key() -> str:
     return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
+def _start_session(user) -> None:
+    """Log `user` in on a fresh session (no session fixation: nothing of the visitor's session is carried
+    over but the chosen language), and speak the account's language from here on."""
+    lang = session.get("lang")
+    session.clear()
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    login_user(user)
+    use_account_locale()
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER_PER_ADDRESS"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -45,23 +57,43 @@ def register():
         if session.get("lang") in current_app.config["LANGUAGES"]:
             form.locale.data = session["lang"]
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=form.locale.data,
-                municipality_id=form.municipality_id.data,
-            )
-        except services.AccountError as exc:
-            form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
-            login_user(user)
-            use_account_locale()
-            flash(_("Welcome, %(name)s! Your account has been created.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        # The same answer whether or not the address has an account: a mail goes to the address either way.
+        services.start_registration(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=form.locale.data,
+            municipality_id=form.municipality_id.data,
+            next_path=request.args.get("next"),
+        )
+        db.session.commit()
+        session["registration_sent_to"] = services.normalise_email(form.email.data)
+        return redirect(url_for("accounts.registration_sent"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/register/sent")
+def registration_sent():
+    return render_template("accounts/registration_sent.html", email=session.get("registration_sent_to"))
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    pending = services.pending_registration(token)
+    if pending is None:
+        return render_template("accounts/registration_invalid.html"), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user, next_path = services.confirm_registration(token)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("accounts.login"))
+        db.session.commit()
+        _start_session(user)
+        flash(_("Welcome, %(name)s! Your account has been created.", name=user.name), "success")
+        return redirect(safe_next(next_path, url_for("main.home")))
+    return render_template("accounts/registration_confirm.html", pending=pending, form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,9 +111,7 @@ def login():
             flash(_("The e-mail address or password is not correct."), "error")
         else:
             db.session.commit()
-            session.clear()  # no session fixation: a fresh session for the logged-in user
-            login_user(user)
-            use_account_locale()  # the message below and what follows are in the account's language
+            _start_session(user)  # the message below and what follows are in the account's language
             flash(_("You are logged in."), "success")
             return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("accounts/login.html", form=form)
@@ -106,16 +136,25 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
-    if request.method == "GET":
+    # Municipality staff see their municipality but cannot change it: an administrator binds them to it.
+    bound = current_user.role == Role.STAFF
+    form = ProfileForm(obj=current_user, municipality_fixed=bound)
+    if request.method == "GET" and not bound:
         form.municipality_id.data = current_user.municipality_id
     if form.validate_on_submit():
-        services.update_profile(
-            current_user, name=form.name.data, locale=form.locale.data, municipality_id=form.municipality_id.data
-        )
-        db.session.commit()
-        flash(_("Your profile has been saved."), "success")
-        return redirect(url_for("accounts.profile"))
+        try:
+            services.update_profile(
+                current_user,
+                name=form.name.data,
+                locale=form.locale.data,
+                municipality_id=current_user.municipality_id if bound else form.municipality_id.data,
+            )
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("accounts.profile"))
     sharing = SharingForm(share=current_user.shares_with_organisation)
     return render_template("accounts/profile.html", form=form, sharing=sharing)
 
@@ -144,6 +183,8 @@ def export_data():
     data = services.export_user_data(current_user)
     response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = "attachment; filename=uprest-my-data.json"
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache
+    response.headers["Pragma"] = "no-cache"
     return response
 
 
@@ -195,14 +236,14 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.reset_password(token, form.password.data)
+            services.reset_password(token, form.password.data)
         except services.AccountError as exc:
             flash(str(exc), "error")
             return render_template("accounts/reset_invalid.html"), 404
         db.session.commit()
         logout_user()
         flash(_("Your password has been changed. Please log in with the new password."), "success")
-        return redirect(url_for("accounts.login", email=user.email))
+        return redirect(url_for("accounts.login"))  # never the address in a URL (logs, history, Referer)
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -259,6 +300,7 @@ def business():
         invite_form=InvitationForm(),
         confirm=ConfirmForm(),
         new_link=session.pop("new_invitation_link", None),
+        new_link_email=session.pop("new_invitation_email", None),
     )
 
 
@@ -280,9 +322,10 @@ def create_invitation():
         for err in form.email.errors:
             flash(str(err), "error")
         return redirect(url_for("accounts.business"))
-    _inv, token = services.create_invitation(org, current_user, form.email.data or None)
+    inv, token = services.create_invitation(org, current_user, form.email.data or None)
     db.session.commit()
     session["new_invitation_link"] = services.external_url("accounts.accept_invitation", token=token)
+    session["new_invitation_email"] = inv.email
     if form.email.data:
         flash(_("The invitation has been sent to %(email)s.", email=form.email.data), "success")
     else:
@@ -354,6 +397,8 @@ def accept_invitation(token: str):
         return render_template("accounts/invitation_invalid.html"), 404
     if not current_user.is_authenticated:
         return render_template("accounts/invitation_login.html", inv=inv, next_url=request.path)
+    if not services.invitation_is_for(inv, current_user):
+        return render_template("accounts/invitation_accept.html", inv=inv, form=None, wrong_address=True), 403
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
