@@ -15,8 +15,10 @@ SYSDEPS_TEST := $(SYSDEPS) libatomic1 $(if $(wildcard $(CHROMIUM_PATH)),,chromiu
 PO_FILES := $(wildcard uprest/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: lock format run test test-sqlite test-postgres sysdeps sysdeps-test postgres-ready setup db demo translations extract check-translations bench lint clean
+.PHONY: lock lock-upgrade format run test test-sqlite test-postgres sysdeps sysdeps-test postgres-ready setup db demo translations extract check-translations bench lint clean
 
+# Links in mail point at the server `make run` starts, unless UPREST_PUBLIC_BASE_URL is set already.
+run: export UPREST_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: sysdeps setup db demo ## set up everything and serve the app with demo data on http://127.0.0.1:5000
 	@echo ""
 	@echo "UPREST is running on http://$(HOST):$(PORT)/  — log in at http://$(HOST):$(PORT)/login"
@@ -55,9 +57,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
 	touch $@
 
 LOCK := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe
-lock: setup ## re-resolve the lock files after changing the dependency ranges in pyproject.toml
-	$(LOCK) --upgrade --extra postgres --output-file requirements.lock pyproject.toml
-	$(LOCK) --upgrade --extra dev --extra postgres -c requirements.lock --output-file requirements-dev.lock pyproject.toml
+lock: setup ## update the lock files after changing pyproject.toml (keeps the pins that still fit)
+	$(LOCK) $(LOCK_ARGS) --extra postgres --output-file requirements.lock pyproject.toml
+	$(LOCK) $(LOCK_ARGS) --extra dev --extra postgres -c requirements.lock --output-file requirements-dev.lock pyproject.toml
+
+lock-upgrade: ## re-resolve the lock files to the newest versions the ranges allow
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 translations: $(MO_FILES)
 

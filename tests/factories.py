@@ -7,7 +7,7 @@ Names follow one pattern:
   import_*, install_frameworks   the content loaders run on a folder, then commit
   verbs on a client (start_assessment, answer_page, answer_all, submit_assessment, complete_assessment)
                 act through HTTP as a user does
-  count_rows, latest_run, reset_link, import_statuses   read back what happened
+  count_rows, latest_run, reset_link, confirm_link, import_statuses   read back what happened
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from flask import current_app, has_request_context
 
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
 from uprest.assessments.models import AssessmentRun
 from uprest.extensions import db
 from uprest.frameworks.models import (
@@ -64,6 +64,21 @@ def reset_link(email: str) -> str:
     ).first()
     assert msg is not None, f"no mail to {email}"
     return re.search(r"/password/reset/(\S+)", msg.body_text).group(0)
+
+
+def confirm_link(email: str) -> str:
+    """The path /register/confirm/<token> of the newest registration mail sent to `email`."""
+    from uprest.mail import OutboxMessage
+
+    db.session.expire_all()
+    bodies = db.session.scalars(
+        db.select(OutboxMessage.body_text).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id.desc())
+    )
+    for body in bodies:
+        found = re.search(r"/register/confirm/(\S+)", body)
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no registration mail to {email}")
 
 
 # --- frameworks and target profiles as rows ------------------------------------------------------
@@ -257,6 +272,18 @@ def make_reset_token(user) -> str:
         services.request_password_reset(user.email)
     db.session.commit()
     return reset_link(user.email).rsplit("/", 1)[1]
+
+
+def make_pending_registration(email: str, name: str = "New Person", next_path: str | None = None) -> str:
+    """A registration of `email` (password PASSWORD) waiting for its confirmation; the mail is in the outbox;
+    committed. Returns the token of the confirmation link."""
+    from uprest.accounts import services
+
+    services.start_registration(
+        name=name, email=email, password=PASSWORD, locale="en", municipality_id=None, next_path=next_path
+    )
+    db.session.commit()
+    return confirm_link(email).rsplit("/", 1)[1]
 
 
 def make_member(org, user):

@@ -30,6 +30,7 @@ from tests.factories import (
     make_invitation,
     make_member,
     make_module,
+    make_pending_registration,
     make_reset_token,
     png,
 )
@@ -137,6 +138,13 @@ MATRIX: dict[str, list[Case]] = {
     "accounts.register": [
         GET("/register", roles(HOME, anonymous=200)),
         POST("/register", roles(HOME, anonymous=200), {"email": ""}),
+    ],
+    "accounts.registration_sent": [GET("/register/sent", public())],
+    # whoever holds the mailed link creates that account and is logged in as it
+    "accounts.confirm_registration": [
+        GET("/register/confirm/{confirm_token}", public()),
+        POST("/register/confirm/{confirm_token}", public(HOME), changes_data=True, ends_session=True),
+        GET("/register/confirm/not-a-token", public(404), variant="unknown token"),
     ],
     "accounts.login": [
         GET("/login", roles(HOME, anonymous=200)),
@@ -366,6 +374,7 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     db.session.commit()
 
     reset_token = make_reset_token(people["learner"])
+    confirm_token = make_pending_registration("newcomer@example.org")
 
     def sha(module, name):
         version = catalog.working_version(module)
@@ -380,6 +389,7 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
         "join_token": join_token,
         "inv_revoke": inv_revoke.id,
         "reset_token": reset_token,
+        "confirm_token": confirm_token,
         "done_run": done_run.id,
         "open_run": open_run.id,
         "published_sha": sha(published, "map.png"),
@@ -407,12 +417,13 @@ class Actor:
     """A test client acting as one role, with the CSRF token of its session."""
 
     def __init__(self, app, role, people):
-        self.client = app.test_client()
+        self.app = app
         self.role = role
         self.user = people.get(role)
         self.log_in()
 
     def log_in(self):
+        self.client = self.app.test_client()  # a fresh browser, whoever the last case left logged in
         if self.user is not None:
             assert login(self.client, self.user.email).status_code == 302
         self.token = csrf_token(self.client, "/privacy")

@@ -114,7 +114,8 @@ def test_export_and_erase_of_records(app, db, create_user, comps):
                 "evidence": {"type": "assessment_run", "id": 7},
                 "recorded_at": T0.isoformat(),
             },
-        ]
+        ],
+        "target_profiles_changed": [],
     }
     services.erase_user_data(user)
     db.session.commit()

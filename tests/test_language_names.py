@@ -167,7 +167,10 @@ def test_login_message_is_in_the_accounts_language(client, create_user):
 
 
 def test_welcome_message_is_in_the_chosen_language(client, db):
-    """Registering from an English session with Croatian as the preferred language welcomes in Croatian."""
+    """Registering from an English session with Croatian as the preferred language welcomes in Croatian
+    (once the mailed link has confirmed the address)."""
+    from tests.factories import confirm_link
+
     english_session(client)
     token = csrf_token(client, "/register")
     resp = client.post(
@@ -184,6 +187,9 @@ def test_welcome_message_is_in_the_chosen_language(client, db):
         },
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    link = confirm_link("ana@example.org")
+    resp = client.post(link, data={"csrf_token": csrf_token(client, link)}, headers={"Accept-Language": "en"})
+    assert resp.status_code == 302
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert '<html lang="hr">' in html and "Dobro došli, Ana Kovač! Vaš je račun izrađen." in html
 

@@ -47,9 +47,9 @@ def _free_port() -> int:
 def smtp_server(app):
     sink = Sink()
     port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port, server_hostname="localhost")
     controller.start()
-    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}?helo=localhost"
     yield sink
     app.config["SMTP_URL"] = None
     controller.stop()
@@ -178,7 +178,7 @@ def test_secret_link_masked_for_admins_and_removed_after_delivery(app, client, c
     page = admin_client.get(f"/admin/outbox/{msg.id}").get_data(as_text=True)
     assert link not in page and "/password/reset/" not in page and "Reset your UPREST password" in page
     deliver_pending()
-    assert link.encode() in smtp_server.messages[0].content
+    assert link in smtp_server.parsed().get_content()
     msg = _only_message(db)
     assert link not in msg.body_text and REMOVED in msg.body_text and msg.secrets is None
 
@@ -248,3 +248,31 @@ def test_mail_in_recipient_language(app, client, create_user, db):
     user = create_user(email="it@example.org", locale="it")
     _forgot(client, user.email)
     assert "Ciao" in _only_message(db).body_text
+
+
+def test_no_write_is_open_while_smtp_sends(app, db, monkeypatch):
+    """Delivery reads and builds the message before writing anything, so no write transaction (SQLite's
+    write lock) is held while the SMTP server takes its time."""
+    from sqlalchemy import event
+
+    from uprest import mail
+
+    msg = OutboxMessage(to_address="slow@example.org", subject="s", body_text="b")
+    msg.attachments.append(mail.OutboxAttachment(filename="a.ics", content_type="text/calendar", data=b"x"))
+    db.session.add(msg)
+    db.session.commit()
+    seen = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        seen.append(sql.split()[0].upper())
+
+    monkeypatch.setitem(app.config, "SMTP_URL", "smtp://127.0.0.1:1")
+    monkeypatch.setattr(mail, "_smtp_send", lambda url, email: seen.append("SEND"))
+    mail.claim("w", 10)
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        assert mail.deliver(db.session.get(OutboxMessage, msg.id)) is True
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    before_send = seen[: seen.index("SEND")]
+    assert not {"UPDATE", "INSERT", "DELETE"} & set(before_send), seen

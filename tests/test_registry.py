@@ -189,3 +189,24 @@ def test_receiver_runs_inside_senders_transaction(app, db, create_user, municipa
         assessment_submitted.disconnect(spy)
     assert _owner_mails(db, owner) == []
     assert latest_run(member).submitted_at is None
+
+
+def test_worker_runs_every_features_housekeeping(app, db):
+    """The mail worker's hourly pass runs the declared housekeeping: an expired registration is deleted."""
+    from datetime import timedelta
+
+    from tests.factories import make_pending_registration
+    from uprest.accounts.models import PendingRegistration
+    from uprest.extensions import utcnow
+    from uprest.mail import run_worker
+
+    with app.test_request_context("/"):
+        make_pending_registration("late@example.org")
+        make_pending_registration("fresh@example.org")
+    late = db.session.scalar(db.select(PendingRegistration).where(PendingRegistration.email == "late@example.org"))
+    late.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    run_worker(once=True)
+    db.session.expire_all()
+    left = db.session.scalars(db.select(PendingRegistration.email)).all()
+    assert left == ["fresh@example.org"]

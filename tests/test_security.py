@@ -161,15 +161,50 @@ def test_login_rate_limited_per_address(app):
     assert 429 in codes and codes[0] == 200
 
 
-def test_production_refuses_weak_secret(tmp_path, monkeypatch):
-    """In production a missing, known-default or short secret key stops start-up."""
+STRONG_KEY = "q7Vd2-LmX9pRt_Zc4NwYb8KsHf3JgAeU6oTi1yBn5vQ"  # what secrets.token_urlsafe(32) gives
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        (None, "must be set"),
+        ("dev", "known default"),
+        ("change-me", "known default"),
+        ("short-key", "shorter than 32"),
+        ("k" * 40, "too predictable: 1 different characters"),
+        ("a" * 32, "too predictable"),
+        ("abcdefgh" * 5, "8 different characters"),  # 40 characters but only 8 of them: 120 bits
+        ("0123456789abcdef" + "0" * 16, "about 91 bits"),  # 16 different characters, but mostly zeros
+    ],
+)
+def test_production_refuses_weak_secret(tmp_path, secret, why):
+    """In production a missing, known-default, short or low-entropy secret key stops start-up with a clear error."""
     from uprest import create_app
 
+    base = {
+        "ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+        "PUBLIC_BASE_URL": "https://learn.example.org",
+    }
+    with pytest.raises(RuntimeError, match="UPREST_SECRET_KEY") as err:
+        create_app({**base, "SECRET_KEY": secret})
+    assert why in str(err.value) and "token_urlsafe" in str(err.value)
+
+
+def test_production_accepts_a_random_secret(tmp_path):
+    """Keys made by secrets.token_urlsafe or token_hex (32 bytes) pass the production check."""
+    import secrets
+
+    from uprest import create_app
+    from uprest.config import secret_key_problem
+
+    assert secret_key_problem(STRONG_KEY) is None
+    for _ in range(20):
+        assert secret_key_problem(secrets.token_urlsafe(32)) is None
+        assert secret_key_problem(secrets.token_hex(32)) is None
     base = {"ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
-    for secret in [None, "dev", "change-me", "short-key"]:
-        with pytest.raises(RuntimeError):
-            create_app({**base, "SECRET_KEY": secret})
-    create_app({**base, "SECRET_KEY": "k" * 40})
+    app = create_app({**base, "SECRET_KEY": STRONG_KEY, "PUBLIC_BASE_URL": "https://learn.example.org"})
+    assert app.config["SECRET_KEY"] == STRONG_KEY
 
 
 def test_secret_generated_once_into_instance(tmp_path, monkeypatch):

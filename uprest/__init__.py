@@ -91,6 +91,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.session_interface = security.SessionInterface()
+    security.install_form_input_rules()
+    app.before_request(security.require_form_posts)
     app.before_request(security.reject_nul_bytes)
     app.after_request(security.set_security_headers)
 
@@ -119,12 +121,15 @@ def register_errorhandlers(app: Flask) -> None:
         return render_template("errors/csrf.html", error=error), 400
 
 
-ERROR_PAGES = {400, 403, 404, 405, 413, 429}
+ERROR_PAGES = {400, 403, 404, 405, 413, 415, 429}
 
 
 def render_error(error):
     """Every HTTP error as our page (JSON under /api/), keeping the headers the error carries
     (``Allow`` of a 405, ``Retry-After`` of a 429, ``WWW-Authenticate`` ...)."""
+    from uprest.security import ensure_url_adapter
+
+    ensure_url_adapter()  # a request for a host we do not serve (400) has none, and the page has links
     code = error.code or 500
     if request.path.startswith("/api/"):
         response = jsonify({"error": error.name, "status": code})

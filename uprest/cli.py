@@ -65,6 +65,21 @@ def mail_retry(limit):
     click.echo(f"sent {sent}, failed {failed}")
 
 
+@mail_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=0), default=None, help="Keep this many days (default: the setting).")
+def mail_purge(days):
+    """Delete mail older than the retention period (UPREST_OUTBOX_RETENTION_DAYS): sent messages, and those
+    that gave up. Pending mail is kept. The mail worker does this once an hour."""
+    from flask import current_app
+
+    from uprest.mail import purge_outbox
+
+    days = current_app.config["OUTBOX_RETENTION_DAYS"] if days is None else days
+    deleted = purge_outbox(days)
+    db.session.commit()
+    click.echo(f"deleted {deleted} messages older than {days} days")
+
+
 def _babel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 

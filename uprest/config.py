@@ -12,13 +12,24 @@ debugging on in production).
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import get_args, get_type_hints
+from urllib.parse import urlsplit, urlunsplit
 
 KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "development", "test"}
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_DISTINCT = 10
+SECRET_KEY_MIN_BITS = 128
+#: Where the development server answers (``make run``, ``flask run``): the public address unless one is set.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+#: Hosts a development server also answers for, beside the public address's host. (Werkzeug 3.1 matches no
+#: IPv6 literal in its host check, so http://[::1]:5000 is still refused; use http://localhost:5000.)
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 LANGUAGES = {
     "en": "English",
@@ -38,13 +49,16 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SMTP_URL: str | None = None  # smtp://user:pass@host:587?starttls=1 or smtps://...
     MAIL_FROM: str = "UPREST <no-reply@uprest.local>"
+    OUTBOX_RETENTION_DAYS: int = 90  # sent mail (and mail that gave up) is deleted this many days later
     RATELIMIT_STORAGE_URI: str = "memory://"
     RATELIMIT_LOGIN_PER_ADDRESS: str = "20 per 5 minutes"
     RATELIMIT_LOGIN_PER_ACCOUNT: str = "5 per 5 minutes"
     RATELIMIT_RESET_PER_ADDRESS: str = "10 per hour"
+    RATELIMIT_REGISTER_PER_ADDRESS: str = "20 per hour"
     RATELIMIT_HEADERS_ENABLED: bool = True
     PASSWORD_RESET_HOURS: int = 1
     INVITATION_DAYS: int = 14
+    REGISTRATION_HOURS: int = 24  # the link that confirms a new account's e-mail address works this long
     BABEL_DEFAULT_LOCALE: str = "en"
     BABEL_DEFAULT_TIMEZONE: str = "Europe/Stockholm"
     LANGUAGES: dict = LANGUAGES
@@ -58,7 +72,12 @@ class Config:
     ARGON2_TIME_COST: int = 3
     ARGON2_MEMORY_COST: int = 65536
     ARGON2_PARALLELISM: int = 2
-    PUBLIC_BASE_URL: str | None = None  # used in e-mails and certificates when set
+    # The address people use, e.g. https://learn.example.org: every link in a mail is built from it, never from
+    # the request. Required in production; in development DEVELOPMENT_BASE_URL.
+    PUBLIC_BASE_URL: str | None = None
+    # The Host headers served (Flask refuses others with 400); a leading dot allows subdomains; [] turns the
+    # check off. None: the host of PUBLIC_BASE_URL, plus DEVELOPMENT_HOSTS outside production.
+    TRUSTED_HOSTS: list | None = None
     HEALTHZ_TOKEN: str | None = None  # monitoring sends it as a Bearer token to see the database detail
 
 
@@ -148,14 +167,72 @@ def load_config(app, overrides: dict | None = None) -> None:
             "postgresql://", "postgresql+psycopg://", 1
         )
 
-    if not app.config.get("SECRET_KEY"):
-        if app.config["ENV"] == "production":
-            raise RuntimeError("UPREST_SECRET_KEY must be set in production")
+    production = app.config["ENV"] == "production"
+    if production:
+        problem = secret_key_problem(app.config.get("SECRET_KEY"))
+        if problem:
+            raise RuntimeError(problem)
+    elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
-    elif app.config["ENV"] == "production" and (
-        app.config["SECRET_KEY"].strip().lower() in KNOWN_WEAK_SECRETS or len(app.config["SECRET_KEY"]) < 32
-    ):
-        raise RuntimeError("UPREST_SECRET_KEY is a known default or shorter than 32 characters")
+
+    app.config["PUBLIC_BASE_URL"] = public_base_url(app.config.get("PUBLIC_BASE_URL"), production=production)
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = default_trusted_hosts(app.config["PUBLIC_BASE_URL"], production=production)
+
+
+def key_entropy_bits(key: str) -> float:
+    """An estimate of the key's entropy: its length times the Shannon entropy of its characters."""
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()) if key else 0.0
+    return per_char * len(key)
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why `key` is not good enough for production (a sentence naming the variable), or None."""
+    advice = "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    if not key:
+        return f"UPREST_SECRET_KEY must be set in production. {advice}"
+    if key.strip().lower() in KNOWN_WEAK_SECRETS:
+        return f"UPREST_SECRET_KEY is a known default. {advice}"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"UPREST_SECRET_KEY is shorter than {SECRET_KEY_MIN_LENGTH} characters. {advice}"
+    distinct, bits = len(set(key)), key_entropy_bits(key)
+    if distinct < SECRET_KEY_MIN_DISTINCT or bits < SECRET_KEY_MIN_BITS:
+        return (
+            f"UPREST_SECRET_KEY is too predictable: {distinct} different characters and about {bits:.0f} bits of "
+            f"entropy; at least {SECRET_KEY_MIN_DISTINCT} different characters and {SECRET_KEY_MIN_BITS} bits "
+            f"are needed. {advice}"
+        )
+    return None
+
+
+def public_base_url(value: str | None, *, production: bool) -> str:
+    """The checked PUBLIC_BASE_URL without a trailing slash; DEVELOPMENT_BASE_URL outside production."""
+    if not value:
+        if production:
+            raise RuntimeError(
+                "UPREST_PUBLIC_BASE_URL must be set in production: the address people use, for example "
+                "https://learn.example.org (every link in a mail is built from it)"
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"UPREST_PUBLIC_BASE_URL={value!r}: expected http(s)://host[:port][/path], without user, query or fragment"
+        )
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def default_trusted_hosts(base_url: str, *, production: bool) -> list[str]:
+    """The host of the public address; outside production also the local development hosts."""
+    hosts = [urlsplit(base_url).hostname]
+    if not production:
+        hosts += [h for h in DEVELOPMENT_HOSTS if h not in hosts]
+    return hosts
 
 
 def _instance_secret(instance: Path) -> str:

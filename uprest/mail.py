@@ -12,11 +12,17 @@ that dies mid-delivery leaves the message to the next one.
 Secrets in a mail (a reset or invitation link) are named by the sender: they
 are masked in the administrators' view and removed from the stored body once
 the message is delivered.
+
+Mail is kept only for ``OUTBOX_RETENTION_DAYS`` after delivery (``purge_outbox``,
+run hourly by the worker and by ``flask mail purge``); a person's mail is part of
+their data download and goes with their account (``export_mail_for``,
+``erase_mail_for``; see docs/privacy-data.md).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets as _secrets
 import smtplib
 import ssl
@@ -29,8 +35,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, update
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, func, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from uprest.extensions import UTCDateTime, db, utcnow
 
@@ -40,6 +46,10 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
 REMOVED = "[removed after delivery]"
 MASK = "••••••"
+#: What replaces an erased person's name and address in mail to other people.
+ERASED = "[erased]"
+#: Seconds between two purges of old mail by the worker.
+PURGE_EVERY = 3600.0
 
 
 class OutboxMessage(db.Model):
@@ -160,6 +170,95 @@ def outbox_message(msg_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, msg_id)
 
 
+# --- a person's mail (data download, erasure) and retention ---------------------------------------
+
+
+def _to(address: str):
+    """Messages addressed to `address` (addresses compare without case)."""
+    return func.lower(OutboxMessage.to_address) == address.strip().lower()
+
+
+def export_mail_for(address: str) -> list[dict]:
+    """The mail sent (or to be sent) to `address`, oldest first, as plain data for the person's data
+    download: secrets masked, attachments by name only."""
+    messages = db.session.scalars(
+        db.select(OutboxMessage)
+        .where(_to(address))
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .options(selectinload(OutboxMessage.attachments).load_only(OutboxAttachment.filename))
+    )
+    return [
+        {
+            "to": m.to_address,
+            "subject": m.subject,
+            "body": m.masked_body,
+            "attachments": [a.filename for a in m.attachments],
+            "created_at": m.created_at.isoformat(),
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            "status": m.status,
+        }
+        for m in messages
+    ]
+
+
+def _delete_messages(*where) -> int:
+    """Delete the messages matching `where` with their attachments (flushes). Returns how many."""
+    ids = db.select(OutboxMessage.id).where(*where)
+    db.session.execute(db.delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(ids)))
+    count = db.session.execute(db.delete(OutboxMessage).where(*where)).rowcount
+    db.session.flush()
+    return count
+
+
+def erase_mail_for(address: str, *, name: str | None = None) -> int:
+    """Erase a person from the outbox (account deletion): every message to `address` is deleted with its
+    attachments, sent or not; in mail to other people (an invitation they sent, a note to a business owner
+    about them) their address and `name` are replaced by ERASED. Flushes, never commits. Returns how many
+    messages were deleted."""
+    deleted = _delete_messages(_to(address))
+    needles = [n for n in {address.strip(), (name or "").strip()} if len(n) >= 2]
+    if not needles:
+        return deleted
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in needles), re.IGNORECASE)
+    # Candidates in SQL (names are written into mail as stored; lower() catches other cases of ASCII letters),
+    # the exact replacement in Python (case-insensitive, whole words only).
+    candidates = db.or_(
+        *(
+            cond
+            for n in needles
+            for col in (OutboxMessage.subject, OutboxMessage.body_text)
+            for cond in (col.contains(n, autoescape=True), func.lower(col).contains(n.lower(), autoescape=True))
+        )
+    )
+    for msg in db.session.scalars(db.select(OutboxMessage).where(candidates)):
+        msg.subject = pattern.sub(ERASED, msg.subject)
+        msg.body_text = pattern.sub(ERASED, msg.body_text)
+        if msg.secrets:
+            msg.secrets = [pattern.sub(ERASED, s) for s in msg.secrets]
+    db.session.flush()
+    return deleted
+
+
+def purge_outbox(days: int | None = None) -> int:
+    """Delete the mail kept longer than the retention period (``OUTBOX_RETENTION_DAYS`` unless `days` is
+    given): messages sent more than that many days ago, and messages that gave up (failed
+    ``MAX_ATTEMPTS`` times) and were written more than that many days ago. Pending and retrying mail is
+    kept. Flushes, never commits. Returns how many messages were deleted."""
+    if days is None:
+        days = current_app.config["OUTBOX_RETENTION_DAYS"]
+    cutoff = utcnow() - timedelta(days=max(0, days))
+    return _delete_messages(
+        db.or_(
+            db.and_(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff),
+            db.and_(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts >= MAX_ATTEMPTS,
+                OutboxMessage.created_at < cutoff,
+            ),
+        )
+    )
+
+
 # --- delivering ---------------------------------------------------------------------------------
 
 
@@ -183,10 +282,14 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def deliver(msg: OutboxMessage) -> bool:
-    """Hand one outbox message to SMTP and record the outcome on the row (flushes)."""
+    """Hand one outbox message to SMTP and record the outcome on the row (flushes).
+
+    The message (with its attachments) is read and built before anything is written, so no write
+    transaction (on SQLite: the database's write lock) is open while the SMTP server takes its time."""
+    email = as_email(msg, current_app.config["MAIL_FROM"])
     msg.attempts += 1
     try:
-        _smtp_send(current_app.config["SMTP_URL"], as_email(msg, current_app.config["MAIL_FROM"]))
+        _smtp_send(current_app.config["SMTP_URL"], email)
     except (OSError, smtplib.SMTPException) as exc:
         msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
         msg.next_attempt_at = utcnow() + _retry_delay(msg.attempts)
@@ -252,12 +355,32 @@ def deliver_pending(limit: int = 100, worker: str | None = None) -> tuple[int, i
     return sent, failed
 
 
+def housekeeping() -> int:
+    """Every feature's periodic clean-up (expired registrations and the like); flushes. Rows deleted."""
+    from uprest.registry import hooks
+
+    return sum(task() or 0 for task in hooks("housekeeping"))
+
+
 def run_worker(*, interval: float = 2.0, once: bool = False, limit: int = 100) -> None:
-    """Deliver pending mail until stopped (Ctrl-C, SIGTERM). Without SMTP, mail stays in the outbox."""
+    """Deliver pending mail until stopped (Ctrl-C, SIGTERM). Without SMTP, mail stays in the outbox.
+    Once an hour (and on the first pass) mail older than the retention period is deleted (``purge_outbox``)."""
     worker = _secrets.token_hex(8)
     if not current_app.config.get("SMTP_URL"):
         log.info("mail worker: no UPREST_SMTP_URL; messages stay in the outbox")
+    next_purge = time.monotonic()
     while True:
+        if time.monotonic() >= next_purge:
+            next_purge = time.monotonic() + PURGE_EVERY
+            try:
+                purged = purge_outbox() + housekeeping()
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                db.session.rollback()
+                log.exception("mail worker: purge failed; trying again in an hour")
+            else:
+                if purged:
+                    log.info("mail worker: housekeeping deleted %s expired rows", purged)
         if current_app.config.get("SMTP_URL"):
             try:
                 sent, failed = deliver_pending(limit, worker)
@@ -283,6 +406,8 @@ def _smtp_send(url: str, email: EmailMessage) -> None:
     context = ssl.create_default_context()
     cls = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
     kwargs = {"context": context} if use_ssl else {}
+    # The name given in EHLO: ?helo=mail.example.org, else the machine's own name (looked up by smtplib).
+    kwargs["local_hostname"] = query.get("helo", [None])[0]
     with cls(host, port, timeout=timeout, **kwargs) as smtp:
         if not use_ssl and query.get("starttls", ["0"])[0] in {"1", "true", "yes"}:
             smtp.starttls(context=context)

@@ -63,6 +63,8 @@ class Feature:
     cli: tuple[str, ...] = ()
     #: ``seed_demo() -> None``: the feature's demo data for ``flask seed-demo`` (idempotent, flushes).
     demo: str | None = None
+    #: ``housekeeping() -> int``: periodic clean-up (expired rows), run hourly by the worker; flushes, returns a count.
+    housekeeping: str | None = None
     #: ``dashboard_cards(user) -> list[Card]``.
     dashboard_cards: str | None = None
     #: ``export_user_data(user) -> dict`` (merged into the user's data download).
@@ -117,6 +119,7 @@ def references(feature: Feature) -> list[str]:
         for r in (
             feature.models,
             feature.demo,
+            feature.housekeeping,
             feature.dashboard_cards,
             feature.export_user_data,
             feature.erase_user_data,

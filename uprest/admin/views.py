@@ -25,8 +25,9 @@ def _admins_only():
 @bp.route("/users")
 def users():
     form = SearchForm(request.args)
-    form.validate()
-    stmt = services.user_search(form.q.data, form.role.data or None)
+    form.validate()  # a value the form refuses (e.g. a search longer than it allows) searches for nothing
+    q = None if form.q.errors else form.q.data
+    stmt = services.user_search(q, (form.role.data or None) if not form.role.errors else None)
     page = paginate(stmt)
     return render_template("admin/users.html", page=page, form=form)
 

@@ -9,6 +9,7 @@ feature = Feature(
     blueprints=("uprest.catalog.views:bp",),
     cli=("uprest.catalog.cli:register",),
     dashboard_cards="uprest.catalog.services:dashboard_cards",
+    export_user_data="uprest.catalog.services:export_user_data",
     erase_user_data="uprest.catalog.services:erase_user_data",
     api=("uprest.api.modules",),
 )

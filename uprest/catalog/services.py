@@ -200,6 +200,10 @@ def store_file(module: Module, data: bytes) -> ModuleFile:
     problem = rules.image_problem(data)
     if problem:
         raise CatalogError(IMAGE_MESSAGES[problem])
+    try:
+        data = rules.clean_image(data)  # decoded by Pillow; EXIF/GPS and other metadata removed
+    except ValueError:
+        raise CatalogError(IMAGE_MESSAGES["not_image"]) from None
     sha = hashlib.sha256(data).hexdigest()
     existing = db.session.scalar(
         db.select(ModuleFile).where(ModuleFile.module_id == module.id, ModuleFile.sha256 == sha)
@@ -305,21 +309,26 @@ def copy_version(src: ModuleVersion, number: int, user: User | None) -> ModuleVe
 
 
 def editable_version(module: Module, user: User | None) -> ModuleVersion:
-    """The draft to change: the existing one, or a copy of the published version (kept as is)."""
-    draft = draft_of(module)
-    if draft is not None:
-        return draft
-    source = module.published_version or module.versions[-1]
-    number = max(v.version for v in module.versions) + 1
-    try:
-        with db.session.begin_nested():
-            draft = copy_version(source, number, user)
-            db.session.flush()
-    except IntegrityError:  # a concurrent request made the draft first: use that one
+    """The draft to change: the existing one, or a copy of the published version (kept as is).
+
+    A module has at most one draft (a partial unique index, see ``uprest.catalog.models``): when a parallel
+    request made the draft after this one looked for it, the insert fails in its savepoint and the edit goes
+    to the draft that won."""
+    for _attempt in range(3):
         draft = draft_of(module)
-        if draft is None:
-            raise CatalogError(CONCURRENT) from None
-    return draft
+        if draft is not None:
+            return draft
+        source = module.published_version or module.versions[-1]
+        number = max(v.version for v in module.versions) + 1
+        try:
+            with db.session.begin_nested():
+                draft = copy_version(source, number, user)
+                db.session.flush()
+        except IntegrityError:  # the other request's draft (or version number) came first: look again
+            db.session.expire(module, ["versions", "published_version"])
+            continue
+        return draft
+    raise CatalogError(CONCURRENT)
 
 
 def discard_draft(module: Module) -> None:
@@ -791,7 +800,61 @@ def dashboard_cards(user: User) -> list:
     return cards
 
 
+# --- the author's own data (the account's data download and deletion) ----------------------------
+
+
+def _authored_versions(user: User):
+    """The versions of the modules `user` owns, and the versions they wrote."""
+    owned = db.select(Module.id).where(Module.owner_id == user.id)
+    return db.select(ModuleVersion).where(
+        db.or_(ModuleVersion.module_id.in_(owned), ModuleVersion.created_by_id == user.id)
+    )
+
+
+def export_user_data(user: User) -> dict:
+    """The modules the trainer owns or may edit, and the versions they wrote, as plain data."""
+    owned = db.session.scalars(db.select(Module).where(Module.owner_id == user.id).order_by(Module.code)).all()
+    shared = db.session.execute(
+        db.select(Module, ModuleEditor.added_at)
+        .join(ModuleEditor, ModuleEditor.module_id == Module.id)
+        .where(ModuleEditor.user_id == user.id)
+        .order_by(Module.code)
+    ).all()
+    written = db.session.execute(
+        db.select(Module.code, ModuleVersion.version, ModuleVersion.created_at, ModuleVersion.published_at)
+        .join(Module, ModuleVersion.module_id == Module.id)
+        .where(ModuleVersion.created_by_id == user.id)
+        .order_by(Module.code, ModuleVersion.version)
+    ).all()
+    return {
+        "modules": [
+            {"code": m.code, "status": m.status, "role": role, "since": since.isoformat()}
+            for m, role, since in [*((m, "owner", m.created_at) for m in owned), *((m, "editor", a) for m, a in shared)]
+        ],
+        "module_versions_written": [
+            {
+                "module": code,
+                "version": number,
+                "created_at": created.isoformat(),
+                "published_at": published.isoformat() if published else None,
+            }
+            for code, number, created, published in written
+        ],
+    }
+
+
 def erase_user_data(user: User) -> None:
-    """Account deletion: the person edits nothing any more; their modules become provider-owned."""
+    """Account deletion: the person edits nothing any more; their modules become provider-owned, the versions
+    they wrote no longer point to them, and a provider field that names them is emptied (a sole trader's name
+    is personal data). The content itself stays for the learners who take it."""
+    name = user.name.strip().casefold()
+    for version in db.session.scalars(_authored_versions(user)).all():
+        if version.created_by_id == user.id:
+            version.created_by_id = None
+        if len(name) >= 2 and name in (version.provider or "").casefold():
+            version.provider = ""
+            refresh(version)  # the search text holds the provider too
     db.session.execute(db.delete(ModuleEditor).where(ModuleEditor.user_id == user.id))
-    db.session.execute(db.update(Module).where(Module.owner_id == user.id).values(owner_id=None))
+    for module in db.session.scalars(db.select(Module).where(Module.owner_id == user.id)).all():
+        module.owner_id = None
+    db.session.flush()

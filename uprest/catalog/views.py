@@ -78,6 +78,21 @@ def _cached_page(*key, make) -> CachedPage:
     return cache.pages().get_or_make(full_key, make)
 
 
+#: The largest version number ?v= may name: what every database's integer column holds, as for <int:...> in URLs.
+MAX_VERSION = 2**31 - 1
+
+
+def _version_arg() -> int | None:
+    """?v=, the number of a published version: absent or empty means the current one; anything but a whole
+    number from 1 to MAX_VERSION names no version (404), before the database is asked."""
+    raw = request.args.get("v", "")
+    if raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_VERSION))) or not 1 <= int(raw) <= MAX_VERSION:
+        abort(404)
+    return int(raw)
+
+
 def _page_arg() -> int:
     """?page=, with junk, zero or negative numbers meaning the first page."""
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
@@ -167,7 +182,7 @@ def _edit_url(code: str) -> str | None:
 
 @bp.route("/courses/<code>")
 def module(code: str):
-    number = request.args.get("v", type=int)
+    number = _version_arg()
     page = _cached_page("module", code, number, make=lambda: _module(code, number))
     return render_template("catalog/_page.html", page=page, edit_url=_edit_url(code))
 
@@ -195,7 +210,7 @@ def _lesson(code: str, n: int, number: int | None, wanted: str) -> CachedPage:
 
 @bp.route("/courses/<code>/lessons/<int:n>")
 def lesson(code: str, n: int):
-    number = request.args.get("v", type=int)
+    number = _version_arg()
     lang = request.args.get("lang")
     wanted = lang if lang in rules.LANGS else str(get_locale())
     page = _cached_page("lesson", code, n, number, wanted, make=lambda: _lesson(code, n, number, wanted))
