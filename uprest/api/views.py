@@ -41,3 +41,23 @@ def _api_headers(response):
 # Resource modules register their routes on import; each feature declares its own (Feature.api).
 for _name in api_modules():
     import_module(_name)
+
+# Every operation may answer 400: a request holding a NUL byte (which no database stores) or a malformed
+# query is refused before any resource sees it (uprest.security.reject_nul_bytes).
+OPENAPI["components"]["schemas"].setdefault(
+    "Error",
+    {
+        "type": "object",
+        "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+        "required": ["error", "status"],
+    },
+)
+for _operations in OPENAPI["paths"].values():
+    for _operation in _operations.values():
+        _operation.setdefault("responses", {}).setdefault(
+            "400",
+            {
+                "description": "The request is malformed (for example, it holds a NUL byte).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
