@@ -339,6 +339,7 @@ def case_id(endpoint: str, case: Case) -> str:
 
 def build_world(create_user, municipality) -> tuple[dict, dict]:
     """One user per role and the objects the URLs point at; returns (users by role, URL values)."""
+    from uprest.catalog import files as catalog_files
     from uprest.catalog import services as catalog
     from uprest.catalog.models import ModuleFile
     from uprest.catalog.services import QuestionData
@@ -360,16 +361,16 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
 
     trainer = people["trainer"]
     published = make_module(trainer, "pub-mod")
-    catalog.add_image(published, trainer, "map.png", png(2, 2))
+    catalog_files.add_image(published, trainer, "map.png", png(2, 2))
     catalog.publish(published)
-    catalog.add_image(published, trainer, "new.png", png(5, 5))  # goes into a new draft, version 2
+    catalog_files.add_image(published, trainer, "new.png", png(5, 5))  # goes into a new draft, version 2
     draft = make_module(trainer, "draft-mod")
     catalog.save_lesson(draft, trainer, None, "en", "second", "Second lesson", "More.")
     catalog.save_question(
         draft, trainer, None, "en", QuestionData("q2", "single", "Again?", ["Yes", "No"], [True, False], "")
     )
-    catalog.add_image(draft, trainer, "a.png", png(3, 3))
-    catalog.add_image(draft, trainer, "b.png", png(4, 4))
+    catalog_files.add_image(draft, trainer, "a.png", png(3, 3))
+    catalog_files.add_image(draft, trainer, "b.png", png(4, 4))
     catalog.share(draft, coeditor.email)
     db.session.commit()
 

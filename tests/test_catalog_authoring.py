@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import csrf_token, login
 from tests.factories import GIF, SVG, make_competences, make_module, png
-from uprest.catalog import rules, services
+from uprest.catalog import files, rules, services
 from uprest.catalog.models import Lesson, Module, ModuleEditor, ModuleVersion, Question
 
 
@@ -566,7 +566,7 @@ def test_double_publish_and_double_draft_make_one_record(competences, create_use
 def test_drafts_are_invisible_to_learners_and_anonymous(client, competences, create_user, login_as, db):
     """A never-published module is 404 for everyone on the public pages, API and files."""
     m = make_module(create_user("trainer"))
-    services.add_image(m, m.owner, "x.png", png())
+    files.add_image(m, m.owner, "x.png", png())
     db.session.commit()
     sha = m.versions[-1].files[0].file.sha256
     paths = [
@@ -643,10 +643,10 @@ def test_draft_copy_duplicates_rows_but_not_image_bytes(competences, create_user
     from uprest.catalog.models import ModuleFile
 
     m = make_module(create_user("trainer"), publish=True)
-    services.add_image(m, m.owner, "x.png", png())
+    files.add_image(m, m.owner, "x.png", png())
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(Lesson.id))) == 2
     assert db.session.scalar(db.select(db.func.count(Question.id))) == 2
-    services.add_image(m, m.owner, "y.png", png())  # same bytes, another name
+    files.add_image(m, m.owner, "y.png", png())  # same bytes, another name
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(ModuleFile.id))) == 1

@@ -21,7 +21,7 @@ from tests.factories import (
     quiz_doc,
     write_module,
 )
-from uprest.catalog import loader, rules
+from uprest.catalog import exporter, loader, rules
 from uprest.catalog.models import Lesson, Module, ModuleFile, ModuleVersion, Question
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,9 +297,9 @@ def test_round_trip_import_export_import_is_lossless(competences, db, tmp_path):
     source = write_module(tmp_path / "src")
     import_modules(tmp_path / "src")
     module = db.session.scalar(db.select(Module))
-    out1 = loader.export_module(module, tmp_path / "out1")
+    out1 = exporter.export_module(module, tmp_path / "out1")
     assert import_statuses(import_modules(out1)) == {"green-basics": "unchanged"}
-    out2 = loader.export_module(module, tmp_path / "out2")
+    out2 = exporter.export_module(module, tmp_path / "out2")
     assert _tree(out1) == _tree(out2)
     assert set(_tree(out1)) == set(_tree(source))
     for rel, data in _tree(source).items():
@@ -319,7 +319,7 @@ def test_export_of_a_browser_draft_imports_elsewhere(competences, db, tmp_path, 
     admin = create_user("admin")
     services.save_lesson(module, admin, None, "en", "a-third", "Third", "More *text*.")
     db.session.commit()
-    out = loader.export_module(module, tmp_path / "out", services.draft_of(module))
+    out = exporter.export_module(module, tmp_path / "out", services.draft_of(module))
     assert (out / "lessons" / "03-a-third.en.md").read_text() == "# Third\n\nMore *text*.\n"
     spec, _blobs, errors = loader.validate_module(out, None, set())
     assert errors == [] and len(spec["lessons"]) == 3

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import event
 
-from uprest.catalog import services
+from uprest.catalog import catalogue, services
 from uprest.catalog.models import Lesson, LessonText, Module, ModuleVersion
 from uprest.extensions import utcnow
 
-PER_PAGE = services.CATALOGUE_PER_PAGE
+PER_PAGE = catalogue.CATALOGUE_PER_PAGE
 
 
 def publish_modules(db, codes, participation="online") -> None:

@@ -13,7 +13,8 @@ from tests.factories import (
     png,
     write_module,
 )
-from uprest.catalog import services
+from uprest.catalog import catalogue as catalogue_queries
+from uprest.catalog import files, services
 from uprest.catalog.models import Module
 
 
@@ -114,7 +115,7 @@ def test_catalogue_is_paginated(client, app, db, create_user):
     """More modules than fit on a page are split over pages with links that keep the filters."""
     make_competences()
     owner = create_user("trainer")
-    per_page = services.CATALOGUE_PER_PAGE
+    per_page = catalogue_queries.CATALOGUE_PER_PAGE
     for i in range(per_page + 2):
         make_module(owner, f"mod-{i:02d}", publish=True)
     html = client.get("/courses?participation=blended").get_data(as_text=True)
@@ -176,7 +177,7 @@ def test_lesson_view_renders_markdown_with_fallback_and_images(client, catalogue
 def test_draft_only_images_are_not_served_to_the_public(client, catalogue, db, create_user):
     """An image uploaded to a draft of a published module is served to its editors only."""
     module = db.session.scalar(db.select(Module).where(Module.code == "green-basics"))
-    services.add_image(module, create_user("admin"), "new.png", png(2, 2))
+    files.add_image(module, create_user("admin"), "new.png", png(2, 2))
     db.session.commit()
     sha = services.draft_of(module).files[-1].file.sha256
     assert client.get(f"/courses/green-basics/files/{sha}").status_code == 404

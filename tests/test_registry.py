@@ -11,6 +11,7 @@ from tests.conftest import login
 from tests.factories import complete_assessment, latest_run, make_assessment_frameworks, start_assessment
 from uprest import create_app, registry
 from uprest.accounts import services as account_services
+from uprest.accounts import userdata
 from uprest.assessments import services as assessment_services
 from uprest.mail import OutboxMessage
 from uprest.registry import Card, Feature
@@ -109,7 +110,7 @@ def test_new_feature_is_wired_by_declaring_it_once(app, monkeypatch, tmp_path):
             role="learner",
         )
         db.session.commit()
-        assert account_services.export_user_data(user)["fake_feature"] == {"user": "fay@example.org"}
+        assert userdata.export_user_data(user)["fake_feature"] == {"user": "fay@example.org"}
     c = app2.test_client()
     assert c.get("/fake-feature").get_data(as_text=True) == "fake feature page"
     login(c, "fay@example.org")

@@ -10,6 +10,6 @@ feature = Feature(
     cli=("uprest.accounts.cli:register",),
     demo="uprest.accounts.cli:seed_demo",
     housekeeping="uprest.accounts.services:purge_expired_registrations",
-    dashboard_cards="uprest.accounts.services:dashboard_cards",
-    receivers={"assessment_submitted": "uprest.accounts.services:notify_owner_of_assessment"},
+    dashboard_cards="uprest.accounts.hooks:dashboard_cards",
+    receivers={"assessment_submitted": "uprest.accounts.hooks:notify_owner_of_assessment"},
 )

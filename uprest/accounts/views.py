@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from uprest.accounts import services
+from uprest.accounts import services, userdata
 from uprest.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -180,7 +180,7 @@ def change_password():
 @bp.route("/account/export.json")
 @login_required
 def export_data():
-    data = services.export_user_data(current_user)
+    data = userdata.export_user_data(current_user)
     response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = "attachment; filename=uprest-my-data.json"
     response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache
@@ -195,7 +195,7 @@ def delete_account():
     if form.validate_on_submit():
         lang = current_user.locale
         try:
-            services.delete_account(current_user._get_current_object(), form.password.data)
+            userdata.delete_account(current_user._get_current_object(), form.password.data)
         except services.AccountError as exc:
             form.password.errors.append(str(exc))
         else:

@@ -19,11 +19,11 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from uprest import cache
 from uprest.api.views import OPENAPI, bp
-from uprest.catalog import services
+from uprest.catalog import catalogue, services
 from uprest.catalog.models import Lesson, Module, ModuleVersion
 from uprest.extensions import MAX_PAGE, db
 
-PER_PAGE = services.CATALOGUE_PER_PAGE
+PER_PAGE = catalogue.CATALOGUE_PER_PAGE
 MAX_PER_PAGE = 100
 
 
@@ -95,7 +95,7 @@ def _json(data) -> bytes:
 
 
 def _modules_page(page_number: int, per_page: int) -> _CachedList:
-    stmt = services.catalogue_stmt(services.Filters()).options(
+    stmt = catalogue.catalogue_stmt(catalogue.Filters()).options(
         contains_eager(Module.published_version).selectinload(ModuleVersion.outcomes)
     )
     page = db.paginate(stmt, page=page_number, per_page=per_page, error_out=False)

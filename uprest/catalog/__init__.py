@@ -8,8 +8,8 @@ feature = Feature(
     models="uprest.catalog.models",
     blueprints=("uprest.catalog.views:bp",),
     cli=("uprest.catalog.cli:register",),
-    dashboard_cards="uprest.catalog.services:dashboard_cards",
-    export_user_data="uprest.catalog.services:export_user_data",
-    erase_user_data="uprest.catalog.services:erase_user_data",
+    dashboard_cards="uprest.catalog.userdata:dashboard_cards",
+    export_user_data="uprest.catalog.userdata:export_user_data",
+    erase_user_data="uprest.catalog.userdata:erase_user_data",
     api=("uprest.api.modules",),
 )

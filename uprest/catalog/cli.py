@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from uprest.catalog import loader, services
+from uprest.catalog import exporter, loader, services
 from uprest.content import finish_command
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -53,5 +53,5 @@ def export_course(code: str, out: Path | None, draft: bool):
         raise click.ClickException(
             "no draft to export" if draft else "the module has no published version (use --draft to export its draft)"
         )
-    target = loader.export_module(module, out or ROOT / "courses" / "modules", version)
+    target = exporter.export_module(module, out or ROOT / "courses" / "modules", version)
     click.echo(f"exported {code} version {version.version} to {target}")

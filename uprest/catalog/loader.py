@@ -20,7 +20,8 @@ Idempotent by a content hash of the validated module (images count by their SHA-
 Competence keys of outcomes are checked against the current frameworks when any framework is loaded
 (``flask frameworks import`` first); otherwise only their form is.
 
-Export writes a version back in the same format; import -> export -> import is lossless.
+Export (the same format back; lossless) is in :mod:`uprest.catalog.exporter`; quiz files are checked by
+:mod:`uprest.catalog.quizfiles`.
 """
 
 from __future__ import annotations
@@ -32,19 +33,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from uprest import content
 from uprest.catalog import rules
 from uprest.catalog.markdown import image_names
 from uprest.catalog.models import ASSESSMENT_TYPES, PARTICIPATION
+from uprest.catalog.quizfiles import validate_quizzes
 from uprest.content import Checker, ContentKind, FileResult, ImportReport, LoadError, content_hash
 from uprest.extensions import db, utcnow
 from uprest.frameworks.loader import KEY_RE, current_scales
 
 LANGS = rules.LANGS
 LESSON_FILE_RE = re.compile(r"^(\d{2,3})-([a-z0-9][a-z0-9-]{0,79})\.([a-z]{2})\.md\Z")
-QUIZ_FILE_RE = re.compile(r"^quiz\.([a-z]{2})\.ya?ml\Z")
 MAX_LESSON_CHARS = 200_000
 MODULE_FIELDS = [
     "code",
@@ -58,17 +57,8 @@ MODULE_FIELDS = [
 ]
 MODULE_OPTIONAL_FIELDS = ["ects", "eqf_level", "quality_assurance", "prerequisites", "quiz"]
 QUIZ_DEFAULTS = {"pass_mark": 70, "max_attempts": 3, "shuffle": True}
-QUESTION_KINDS = ("single", "multiple", "truefalse")
-QUIZ_MESSAGES = {
-    "kind": "unknown question kind",
-    "few": "needs at least 2 choices",
-    "many": f"may have at most {rules.MAX_CHOICES} choices",
-    "truefalse_two": "a true/false question has exactly two choices (True, then False)",
-    "one_correct": "needs exactly one correct choice",
-    "some_correct": "needs at least one correct choice",
-}
 
-__all__ = ["FileResult", "ImportReport", "LoadError", "import_modules", "validate_module", "export_module"]
+__all__ = ["FileResult", "ImportReport", "LoadError", "import_modules", "validate_module"]
 
 
 # --- validation (pure) --------------------------------------------------------------------------------------
@@ -94,7 +84,7 @@ def validate_module(
     spec = spec or {}
     blobs, spec["images"], image_errors = _images(folder / "images", code)
     spec["lessons"], lesson_errors = _lessons(folder / "lessons", code, set(spec["images"]))
-    spec["questions"], quiz_errors = _quizzes(folder, code, spec.get("assessment_type"))
+    spec["questions"], quiz_errors = validate_quizzes(folder, code, spec.get("assessment_type"))
     errors = [*errors, *image_errors, *lesson_errors, *quiz_errors]
     if errors:
         return None, {}, errors
@@ -346,106 +336,6 @@ def _lesson(raw: bytes, name: str, images: set[str]) -> tuple[dict | None, list[
 # quiz.<lang>.yaml
 
 
-def _quizzes(folder: Path, code: str, assessment_type: str | None) -> tuple[list[dict], list[LoadError]]:
-    """The merged questions of every quiz file; quiz.en.yaml is required when the assessment has a quiz."""
-    quizzes: dict[str, list[dict]] = {}
-    errors: list[LoadError] = []
-    for path in sorted(folder.iterdir()):
-        if not (path.name.startswith("quiz.") and path.is_file()):
-            continue
-        fname = f"{code}/{path.name}"
-        m = QUIZ_FILE_RE.match(path.name)
-        if not m or m.group(1) not in LANGS:
-            errors.append(LoadError(fname, "", f"quiz files are named quiz.<lang>.yaml ({', '.join(LANGS)})"))
-            continue
-        questions, quiz_errors = _quiz(path.read_bytes(), fname)
-        errors += quiz_errors
-        quizzes[m.group(1)] = questions
-    if assessment_type in ("quiz", "quiz_and_assignment") and "en" not in quizzes:
-        errors.append(LoadError(f"{code}/quiz.en.yaml", "", "no such file: the assessment includes a quiz"))
-    questions, merge_errors = _merge_quiz(quizzes, code)
-    return questions, errors + merge_errors
-
-
-def _quiz(raw: bytes, name: str) -> tuple[list[dict], list[LoadError]]:
-    """The questions of one quiz file (those readable even when some are wrong) and its errors."""
-    questions, errors = content.check_yaml(raw, name, _quiz_questions)
-    return questions or [], errors
-
-
-def _quiz_questions(ck: Checker, data: Any) -> list[dict]:
-    doc = ck.mapping(data, (), ["questions"])
-    ids: set[str] = set()
-    raw_questions = ck.seq(doc.get("questions") if doc else None, ("questions",), min_items=1)
-    questions = [_question(ck, raw, ("questions", i), ids) for i, raw in enumerate(raw_questions)]
-    return [q for q in questions if q is not None]
-
-
-def _question(ck: Checker, raw: Any, path, ids: set[str]) -> dict | None:
-    q = ck.mapping(raw, path, ["id", "kind", "text", "choices"], ["feedback"])
-    if q is None:
-        return None
-    key = None
-    if "id" in q:
-        hint = "letters, digits, '-' and '_'"
-        key = ck.text(q["id"], (*path, "id"), pattern=rules.QUESTION_KEY_RE, allow_int=True, hint=hint)
-    ck.once(key, ids, (*path, "id"), f"question id {key!r} is used twice")
-    kind = q.get("kind")
-    if "kind" in q and kind not in QUESTION_KINDS:
-        ck.error((*path, "kind"), f"must be one of: {', '.join(QUESTION_KINDS)}")
-    text = ck.text(q["text"], (*path, "text"), max_len=2000) if "text" in q else None
-    feedback = q.get("feedback")
-    if feedback is not None:
-        feedback = ck.text(feedback, (*path, "feedback"), max_len=4000)
-    choices, correct = _choices(ck, q.get("choices"), (*path, "choices"))
-    if kind in QUESTION_KINDS and "choices" in q:
-        for problem in rules.choice_problems(kind, correct):
-            ck.error((*path, "choices"), QUIZ_MESSAGES[problem])
-    return {"key": key, "kind": kind, "text": text, "choices": choices, "correct": correct, "feedback": feedback or ""}
-
-
-def _choices(ck: Checker, value: Any, path) -> tuple[list[str], list[bool]]:
-    """The texts of the choices and, in the same order, which are correct."""
-    choices, correct = [], []
-    for j, raw in enumerate(ck.seq(value, path)):
-        cpath = (*path, j)
-        c = ck.mapping(raw, cpath, ["text", "correct"])
-        if c is None:
-            continue
-        choices.append(ck.text(c.get("text"), (*cpath, "text"), max_len=500, allow_int=True) or "")
-        correct.append(ck.flag(c.get("correct"), (*cpath, "correct")))
-    return choices, correct
-
-
-def _merge_quiz(quizzes: dict[str, list[dict]], code: str) -> tuple[list[dict], list[LoadError]]:
-    """One list of questions: kind and answers from quiz.en.yaml, the texts of every language."""
-    english = {q["key"]: q for q in quizzes.get("en", [])}
-    merged = [{"key": q["key"], "kind": q["kind"], "correct": q["correct"], "texts": {}} for q in quizzes.get("en", [])]
-    by_key = {q["key"]: q for q in merged}
-    errors = []
-    for lang in LANGS:
-        fname = f"{code}/quiz.{lang}.yaml"
-        for q in quizzes.get(lang, []):
-            problem = _translation_problem(q, english.get(q["key"]))
-            if problem:
-                errors.append(LoadError(fname, "", problem))
-                continue
-            by_key[q["key"]]["texts"][lang] = {"text": q["text"], "choices": q["choices"], "feedback": q["feedback"]}
-    return merged, errors
-
-
-def _translation_problem(q: dict, en: dict | None) -> str | None:
-    """Why a question of a quiz.<lang>.yaml does not translate its English original, if it does not."""
-    if en is None:
-        return f"question {q['key']!r} is not in quiz.en.yaml"
-    if (q["kind"], q["correct"]) != (en["kind"], en["correct"]):
-        return (
-            f"question {q['key']!r}: the kind, the number of choices and "
-            "which are correct must be the same as in quiz.en.yaml"
-        )
-    return None
-
-
 # --- import (database) --------------------------------------------------------------------------------------
 
 
@@ -544,7 +434,7 @@ def _publish(module, spec: dict, blobs: dict[str, bytes], digest: str) -> int:
 
 def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, published_at=None):
     """A new ModuleVersion of `module` holding everything of the validated spec."""
-    from uprest.catalog import services
+    from uprest.catalog import files, services
     from uprest.catalog.models import ModuleVersion, VersionFile
 
     quiz = spec["quiz"]
@@ -571,7 +461,7 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, 
     v.lessons = _lesson_rows(spec["lessons"])
     v.questions = _question_rows(spec["questions"])
     for name, data in blobs.items():
-        v.files.append(VersionFile(name=name, file=services.store_file(module, data)))
+        v.files.append(VersionFile(name=name, file=files.store_file(module, data)))
     services.refresh(v)
     return v
 
@@ -620,99 +510,3 @@ def _question_rows(questions: list[dict]) -> list:
         )
         for i, q in enumerate(questions, 1)
     ]
-
-
-# --- export -------------------------------------------------------------------------------------------------
-
-
-def _i18n(texts: Mapping[str, str] | None) -> dict[str, str]:
-    return {lang: texts[lang] for lang in LANGS if texts and texts.get(lang)}
-
-
-def _num(value: float | None):
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
-def dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
-
-
-def version_documents(code: str, v) -> dict[str, str | bytes]:
-    """A version's files in the courses/ format: relative path -> text (or image bytes)."""
-    docs: dict[str, str | bytes] = {"module.yaml": dump_yaml(_module_document(code, v))}
-    for lesson in v.lessons:
-        for t in lesson.texts:
-            docs[f"lessons/{lesson.position:02d}-{lesson.slug}.{t.lang}.md"] = f"# {t.title}\n\n{t.body_md}\n"
-    for lang in LANGS:
-        questions = _quiz_document(v, lang)
-        if questions:
-            docs[f"quiz.{lang}.yaml"] = dump_yaml({"questions": questions})
-    for vf in v.files:
-        docs[f"images/{vf.name}"] = vf.file.data
-    return docs
-
-
-def _module_document(code: str, v) -> dict[str, Any]:
-    """module.yaml of a version."""
-    meta = {
-        "code": code,
-        "title": _i18n(v.title),
-        "summary": _i18n(v.summary),
-        "provider": v.provider,
-        "workload_hours": _num(v.workload_hours),
-        "ects": _num(v.ects),
-        "eqf_level": v.eqf_level,
-        "participation": v.participation,
-        "assessment_type": v.assessment_type,
-    }
-    if v.quality_assurance:
-        meta["quality_assurance"] = _i18n(v.quality_assurance)
-    meta["prerequisites"] = list(v.prerequisites or [])
-    meta["outcomes"] = [
-        {"competence": o.competence_key, "from_level": o.from_level, "to_level": o.to_level, "text": _i18n(o.text)}
-        for o in v.outcomes
-    ]
-    meta["quiz"] = {"pass_mark": v.pass_mark, "max_attempts": v.max_attempts, "shuffle": v.shuffle}
-    return meta
-
-
-def _quiz_document(v, lang: str) -> list[dict]:
-    """The questions of quiz.<lang>.yaml: those of the version that have a text in `lang`."""
-    questions = []
-    for q in v.questions:
-        t = q.text_in(lang)
-        if t is None:
-            continue
-        item: dict[str, Any] = {
-            "id": q.key,
-            "kind": q.kind,
-            "text": t.text,
-            "choices": [{"text": c, "correct": bool(ok)} for c, ok in zip(t.choices, q.correct, strict=False)],
-        }
-        if t.feedback:
-            item["feedback"] = t.feedback
-        questions.append(item)
-    return questions
-
-
-def export_module(module, out: str | Path, version=None) -> Path:
-    """Write `version` (default: the published one) into out/<code>/, replacing its files."""
-    v = version or module.published_version
-    if v is None:
-        raise ValueError(f"module {module.code} has no published version")
-    target = Path(out) / module.code
-    target.mkdir(parents=True, exist_ok=True)
-    stale = [*target.glob("lessons/*.md"), *target.glob("quiz.*.y*ml"), *target.glob("images/*")]
-    for path in stale:
-        if path.is_file():
-            path.unlink()
-    for rel, text in version_documents(module.code, v).items():
-        path = target / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8", newline="\n")
-    return target

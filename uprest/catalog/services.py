@@ -7,14 +7,11 @@ for the versioning and enrolment rules).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from uprest import cache
 from uprest.accounts.models import Role, User
@@ -150,39 +147,6 @@ def file_for_name(version: ModuleVersion, name: str) -> VersionFile | None:
     return next((f for f in version.files if f.name == name), None)
 
 
-def servable_file(module: Module, sha256: str, user: User) -> ModuleFile | None:
-    """An image of the module that a published version uses (or any of it, for its editors)."""
-    if not rules.SHA256_RE.match(sha256 or ""):
-        return None
-    file = db.session.scalar(
-        db.select(ModuleFile).where(ModuleFile.module_id == module.id, ModuleFile.sha256 == sha256)
-    )
-    if file is None:
-        return None
-    if can_edit(user, module):
-        return file
-    if module.status == "draft":
-        return None
-    used = db.session.scalar(
-        db.select(VersionFile.id)
-        .join(ModuleVersion, VersionFile.version_id == ModuleVersion.id)
-        .where(VersionFile.file_id == file.id, ModuleVersion.published_at.is_not(None))
-        .limit(1)
-    )
-    return file if used else None
-
-
-def image_resolver(module: Module, version: ModuleVersion):
-    """For markdown.render: an image name of the version -> its served URL."""
-    by_name = {vf.name: vf.file.sha256 for vf in version.files}
-
-    def resolve(name: str) -> str | None:
-        sha = by_name.get(name)
-        return url_for("catalog.file", code=module.code, sha256=sha) if sha else None
-
-    return resolve
-
-
 # --- derived fields ---------------------------------------------------------------------
 
 
@@ -193,34 +157,6 @@ def refresh(version: ModuleVersion) -> None:
     version.languages = rules.version_languages(version)
     version.search_text = rules.search_text(version.module.code, version)
     db.session.flush()
-
-
-def store_file(module: Module, data: bytes) -> ModuleFile:
-    """The module's file with these bytes, stored once (checked by content)."""
-    problem = rules.image_problem(data)
-    if problem:
-        raise CatalogError(IMAGE_MESSAGES[problem])
-    try:
-        data = rules.clean_image(data)  # decoded by Pillow; EXIF/GPS and other metadata removed
-    except ValueError:
-        raise CatalogError(IMAGE_MESSAGES["not_image"]) from None
-    sha = hashlib.sha256(data).hexdigest()
-    existing = db.session.scalar(
-        db.select(ModuleFile).where(ModuleFile.module_id == module.id, ModuleFile.sha256 == sha)
-    )
-    if existing is not None:
-        return existing
-    file = ModuleFile(module=module, sha256=sha, mime=rules.sniff_image(data), size=len(data), data=data)
-    db.session.add(file)
-    db.session.flush()
-    return file
-
-
-IMAGE_MESSAGES = {
-    "empty": _l("The file is empty."),
-    "too_large": _l("The image is larger than %(mb)d MB.", mb=rules.MAX_IMAGE_BYTES // (1024 * 1024)),
-    "not_image": _l("This is not a PNG, JPEG, GIF or WebP image. (SVG images are not accepted.)"),
-}
 
 
 # --- drafts and publishing -----------------------------------------------------------------
@@ -542,35 +478,6 @@ def _raise(message):
     raise CatalogError(message)
 
 
-def add_image(module: Module, user: User, filename: str, data: bytes) -> VersionFile:
-    """Store an uploaded image (checked by its content) under a safe name in the draft."""
-    problem = rules.image_problem(data)
-    if problem:
-        raise CatalogError(IMAGE_MESSAGES[problem])
-    name = rules.safe_image_name(filename, rules.sniff_image(data))
-    v = editable_version(module, user)
-    file = store_file(module, data)
-    existing = file_for_name(v, name)
-    if existing is not None:
-        existing.file = file
-    else:
-        existing = VersionFile(name=name, file=file)
-        v.files.append(existing)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise CatalogError(CONCURRENT) from None
-    return existing
-
-
-def delete_image(module: Module, user: User, name: str) -> None:
-    v = editable_version(module, user)
-    vf = file_for_name(v, name) or _raise(_l("There is no image called %(name)s.", name=name))
-    v.files.remove(vf)
-    db.session.flush()
-
-
 @dataclass(frozen=True)
 class QuestionData:
     key: str
@@ -658,203 +565,4 @@ def share(module: Module, email: str) -> User:
 def unshare(module: Module, user_id: int) -> None:
     editor = next((e for e in module.editors if e.user_id == user_id), None) or _raise(CONCURRENT)
     db.session.delete(editor)
-    db.session.flush()
-
-
-# --- the catalogue --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    q: str = ""
-    competence: str = ""  # "digcomp:1.1" or "area:digcomp:1"
-    lang: str = ""
-    eqf: int | None = None
-    workload: str = ""
-    participation: str = ""
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def competence_keys_for(value: str) -> list[str] | None:
-    """The competence keys a competence filter value means; None for an unknown value."""
-    if value.startswith("area:"):
-        _, fw_code, area_code = (value.split(":", 2) + ["", ""])[:3]
-        keys = list(
-            db.session.scalars(
-                db.select(Competence.key)
-                .join(Area, Competence.area_id == Area.id)
-                .join(Framework, Competence.framework_id == Framework.id)
-                .where(
-                    Framework.is_current.is_(True),
-                    Framework.code == fw_code,
-                    Area.code == area_code,
-                )
-            )
-        )
-        return keys or None
-    from uprest.frameworks.loader import KEY_RE
-
-    return [value] if KEY_RE.match(value) else None
-
-
-CATALOGUE_PER_PAGE = 20
-
-
-def catalogue_stmt(filters: Filters):
-    """Published modules matching the filters, each with its published version (one query), in a
-    stable order (by code, which is unique), for db.paginate."""
-    stmt = (
-        db.select(Module)
-        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
-        .where(Module.status == "published")
-        .options(contains_eager(Module.published_version).defer(ModuleVersion.search_text))
-        .order_by(Module.code)
-    )
-    if filters.q:
-        for word in filters.q.lower().split()[:8]:
-            stmt = stmt.where(ModuleVersion.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
-    if filters.competence:
-        keys = competence_keys_for(filters.competence) or ["-"]
-        stmt = stmt.where(
-            db.select(ModuleOutcome.id)
-            .where(ModuleOutcome.version_id == ModuleVersion.id, ModuleOutcome.competence_key.in_(keys))
-            .exists()
-        )
-    if filters.lang in LANGS:
-        stmt = stmt.where(cast(ModuleVersion.languages, String).like(f'%"{filters.lang}"%'))
-    if filters.eqf is not None:
-        stmt = stmt.where(ModuleVersion.eqf_level == filters.eqf)
-    if filters.workload in rules.WORKLOAD_RANGES:
-        lo, hi = rules.WORKLOAD_RANGES[filters.workload]
-        stmt = stmt.where(ModuleVersion.workload_hours > lo)
-        if hi is not None:
-            stmt = stmt.where(ModuleVersion.workload_hours <= hi)
-    if filters.participation:
-        stmt = stmt.where(ModuleVersion.participation == filters.participation)
-    return stmt
-
-
-def catalogue_page(filters: Filters, page: int, per_page: int = CATALOGUE_PER_PAGE):
-    """One page of the catalogue (a Flask-SQLAlchemy Pagination: items, total, pages). A page past
-    the last one gives the last page (an old link after modules were archived still shows courses)."""
-    stmt = catalogue_stmt(filters)
-    result = db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
-    if result.page > 1 and not result.items and result.total:
-        result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False)
-    return result
-
-
-def module_titles(codes) -> dict[str, dict]:
-    """code -> title (i18n) of the published modules among `codes` (for prerequisite links)."""
-    codes = [c for c in set(codes) if isinstance(c, str)]
-    if not codes:
-        return {}
-    rows = db.session.execute(
-        db.select(Module.code, ModuleVersion.title)
-        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
-        .where(Module.code.in_(codes), Module.status != "draft")
-    ).all()
-    return {code: title for code, title in rows}
-
-
-def module_choices(exclude: str | None = None) -> list[tuple[str, str]]:
-    """Every other module with a published version, for the prerequisites select."""
-    from uprest.i18n import pick
-
-    rows = db.session.execute(
-        db.select(Module.code, ModuleVersion.title)
-        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
-        .order_by(Module.code)
-    ).all()
-    return [(code, f"{pick(title)} ({code})") for code, title in rows if code != exclude]
-
-
-# --- home page and personal data ---------------------------------------------------------------
-
-
-def dashboard_cards(user: User) -> list:
-    from uprest.registry import Card
-
-    cards = []
-    if user.role in (Role.TRAINER, Role.ADMIN):
-        cards.append(
-            Card(
-                _l("Course authoring"),
-                _l("Create course modules, write lessons and quizzes, translate and publish them."),
-                url_for("catalog.authoring"),
-                _l("Open authoring"),
-            )
-        )
-    if user.role in (Role.LEARNER, Role.ADMIN):
-        cards.append(
-            Card(
-                _l("Courses"),
-                _l("Browse the course modules: short online courses for tourism businesses."),
-                url_for("catalog.index"),
-                _l("Browse courses"),
-            )
-        )
-    return cards
-
-
-# --- the author's own data (the account's data download and deletion) ----------------------------
-
-
-def _authored_versions(user: User):
-    """The versions of the modules `user` owns, and the versions they wrote."""
-    owned = db.select(Module.id).where(Module.owner_id == user.id)
-    return db.select(ModuleVersion).where(
-        db.or_(ModuleVersion.module_id.in_(owned), ModuleVersion.created_by_id == user.id)
-    )
-
-
-def export_user_data(user: User) -> dict:
-    """The modules the trainer owns or may edit, and the versions they wrote, as plain data."""
-    owned = db.session.scalars(db.select(Module).where(Module.owner_id == user.id).order_by(Module.code)).all()
-    shared = db.session.execute(
-        db.select(Module, ModuleEditor.added_at)
-        .join(ModuleEditor, ModuleEditor.module_id == Module.id)
-        .where(ModuleEditor.user_id == user.id)
-        .order_by(Module.code)
-    ).all()
-    written = db.session.execute(
-        db.select(Module.code, ModuleVersion.version, ModuleVersion.created_at, ModuleVersion.published_at)
-        .join(Module, ModuleVersion.module_id == Module.id)
-        .where(ModuleVersion.created_by_id == user.id)
-        .order_by(Module.code, ModuleVersion.version)
-    ).all()
-    return {
-        "modules": [
-            {"code": m.code, "status": m.status, "role": role, "since": since.isoformat()}
-            for m, role, since in [*((m, "owner", m.created_at) for m in owned), *((m, "editor", a) for m, a in shared)]
-        ],
-        "module_versions_written": [
-            {
-                "module": code,
-                "version": number,
-                "created_at": created.isoformat(),
-                "published_at": published.isoformat() if published else None,
-            }
-            for code, number, created, published in written
-        ],
-    }
-
-
-def erase_user_data(user: User) -> None:
-    """Account deletion: the person edits nothing any more; their modules become provider-owned, the versions
-    they wrote no longer point to them, and a provider field that names them is emptied (a sole trader's name
-    is personal data). The content itself stays for the learners who take it."""
-    name = user.name.strip().casefold()
-    for version in db.session.scalars(_authored_versions(user)).all():
-        if version.created_by_id == user.id:
-            version.created_by_id = None
-        if len(name) >= 2 and name in (version.provider or "").casefold():
-            version.provider = ""
-            refresh(version)  # the search text holds the provider too
-    db.session.execute(db.delete(ModuleEditor).where(ModuleEditor.user_id == user.id))
-    for module in db.session.scalars(db.select(Module).where(Module.owner_id == user.id)).all():
-        module.owner_id = None
     db.session.flush()

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from uprest import cache
 from uprest.accounts.models import Role
-from uprest.catalog import markdown, rules, services
+from uprest.catalog import catalogue, files, markdown, rules, services
 from uprest.catalog.forms import (
     ConfirmForm,
     CreateModuleForm,
@@ -128,7 +128,7 @@ def _catalogue(page_number: int) -> CachedPage:
     form = catalogue_filter_form(request.args, _competence_groups(), current_app.config["LANGUAGES"])
     form.validate()
     clean = {f.name: (f.data if not f.errors else None) for f in form}
-    filters = services.Filters(
+    filters = catalogue.Filters(
         q=(clean["q"] or "").strip(),
         competence=clean["competence"] or "",
         lang=clean["lang"] or "",
@@ -136,7 +136,7 @@ def _catalogue(page_number: int) -> CachedPage:
         workload=clean["workload"] or "",
         participation=clean["participation"] or "",
     )
-    page = services.catalogue_page(filters, page_number)
+    page = catalogue.catalogue_page(filters, page_number)
     args = {k: v for k, v in request.args.items() if k in FILTERS and v}
     body = render_template(
         "catalog/index.html",
@@ -166,7 +166,7 @@ def _module(code: str, number: int | None) -> CachedPage:
         module=mod,
         version=version,
         competences=competences,
-        prerequisites=services.module_titles(version.prerequisites),
+        prerequisites=catalogue.module_titles(version.prerequisites),
         **_labels(),
     )
     return CachedPage(pick(version.title), Markup(body))
@@ -192,7 +192,7 @@ def _lesson(code: str, n: int, number: int | None, wanted: str) -> CachedPage:
     version = services.published_version(mod, number, with_content=True) or abort(404)
     les = services.lesson_at(version, n) or abort(404)
     text = les.text_in(wanted) or les.text_in("en") or abort(404)
-    html = Markup(markdown.render(text.body_md, services.image_resolver(mod, version)))
+    html = Markup(markdown.render(text.body_md, files.image_resolver(mod, version)))
     body = render_template(
         "catalog/lesson.html",
         module=mod,
@@ -220,7 +220,7 @@ def lesson(code: str, n: int):
 @bp.route("/courses/<code>/files/<sha256>")
 def file(code: str, sha256: str):
     mod = services.module_by_code(code) or abort(404)
-    stored = services.servable_file(mod, sha256, current_user) or abort(404)
+    stored = files.servable_file(mod, sha256, current_user) or abort(404)
     resp = Response(stored.data, mimetype=stored.mime)
     resp.headers["Content-Disposition"] = "inline"
     resp.headers["Cache-Control"] = (
@@ -313,7 +313,7 @@ def edit(code: str):
     lang = _lang_arg()
     version = services.working_version(mod)
     options = _competence_options()
-    choices = services.module_choices(exclude=mod.code)
+    choices = catalogue.module_choices(exclude=mod.code)
     form: MetadataForm = metadata_form(
         version, lang, options, choices, formdata=request.form if request.method == "POST" else None
     )
@@ -356,7 +356,7 @@ def _lesson_form_page(mod, version, lesson, lang):
     preview = None
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("action") == "preview":
-            preview = Markup(markdown.render(form.body.data, services.image_resolver(mod, version)))
+            preview = Markup(markdown.render(form.body.data, files.image_resolver(mod, version)))
         else:
             position = lesson.position if lesson else None
             saved = {}
@@ -443,7 +443,7 @@ def upload_image(code: str):
     upload = form.image.data
     data = upload.stream.read(rules.MAX_IMAGE_BYTES + 1)
     _run(
-        lambda: services.add_image(mod, current_user, upload.filename or "", data),
+        lambda: files.add_image(mod, current_user, upload.filename or "", data),
         _(
             "The image has been uploaded. Use it in a lesson as ![description](%(name)s).",
             name=rules.safe_image_name(upload.filename or "", rules.sniff_image(data) or "image/png"),
@@ -459,7 +459,7 @@ def delete_image(code: str, name: str):
     services.file_for_name(services.working_version(mod), name) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _run(lambda: services.delete_image(mod, current_user, name), _("The image has been removed."))
+    _run(lambda: files.delete_image(mod, current_user, name), _("The image has been removed."))
     return _back(mod, "#images")
 
 

@@ -1,0 +1,129 @@
+"""The public catalogue's queries: filters, search, the page of modules, titles and choices of modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast
+from sqlalchemy.orm import contains_eager
+
+from uprest.catalog import rules
+from uprest.catalog.models import (
+    Module,
+    ModuleOutcome,
+    ModuleVersion,
+)
+from uprest.extensions import db
+from uprest.frameworks.models import Area, Competence, Framework
+
+LANGS = rules.LANGS
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    competence: str = ""  # "digcomp:1.1" or "area:digcomp:1"
+    lang: str = ""
+    eqf: int | None = None
+    workload: str = ""
+    participation: str = ""
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def competence_keys_for(value: str) -> list[str] | None:
+    """The competence keys a competence filter value means; None for an unknown value."""
+    if value.startswith("area:"):
+        _, fw_code, area_code = (value.split(":", 2) + ["", ""])[:3]
+        keys = list(
+            db.session.scalars(
+                db.select(Competence.key)
+                .join(Area, Competence.area_id == Area.id)
+                .join(Framework, Competence.framework_id == Framework.id)
+                .where(
+                    Framework.is_current.is_(True),
+                    Framework.code == fw_code,
+                    Area.code == area_code,
+                )
+            )
+        )
+        return keys or None
+    from uprest.frameworks.loader import KEY_RE
+
+    return [value] if KEY_RE.match(value) else None
+
+
+CATALOGUE_PER_PAGE = 20
+
+
+def catalogue_stmt(filters: Filters):
+    """Published modules matching the filters, each with its published version (one query), in a
+    stable order (by code, which is unique), for db.paginate."""
+    stmt = (
+        db.select(Module)
+        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
+        .where(Module.status == "published")
+        .options(contains_eager(Module.published_version).defer(ModuleVersion.search_text))
+        .order_by(Module.code)
+    )
+    if filters.q:
+        for word in filters.q.lower().split()[:8]:
+            stmt = stmt.where(ModuleVersion.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
+    if filters.competence:
+        keys = competence_keys_for(filters.competence) or ["-"]
+        stmt = stmt.where(
+            db.select(ModuleOutcome.id)
+            .where(ModuleOutcome.version_id == ModuleVersion.id, ModuleOutcome.competence_key.in_(keys))
+            .exists()
+        )
+    if filters.lang in LANGS:
+        stmt = stmt.where(cast(ModuleVersion.languages, String).like(f'%"{filters.lang}"%'))
+    if filters.eqf is not None:
+        stmt = stmt.where(ModuleVersion.eqf_level == filters.eqf)
+    if filters.workload in rules.WORKLOAD_RANGES:
+        lo, hi = rules.WORKLOAD_RANGES[filters.workload]
+        stmt = stmt.where(ModuleVersion.workload_hours > lo)
+        if hi is not None:
+            stmt = stmt.where(ModuleVersion.workload_hours <= hi)
+    if filters.participation:
+        stmt = stmt.where(ModuleVersion.participation == filters.participation)
+    return stmt
+
+
+def catalogue_page(filters: Filters, page: int, per_page: int = CATALOGUE_PER_PAGE):
+    """One page of the catalogue (a Flask-SQLAlchemy Pagination: items, total, pages). A page past
+    the last one gives the last page (an old link after modules were archived still shows courses)."""
+    stmt = catalogue_stmt(filters)
+    result = db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+    if result.page > 1 and not result.items and result.total:
+        result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False)
+    return result
+
+
+def module_titles(codes) -> dict[str, dict]:
+    """code -> title (i18n) of the published modules among `codes` (for prerequisite links)."""
+    codes = [c for c in set(codes) if isinstance(c, str)]
+    if not codes:
+        return {}
+    rows = db.session.execute(
+        db.select(Module.code, ModuleVersion.title)
+        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
+        .where(Module.code.in_(codes), Module.status != "draft")
+    ).all()
+    return {code: title for code, title in rows}
+
+
+def module_choices(exclude: str | None = None) -> list[tuple[str, str]]:
+    """Every other module with a published version, for the prerequisites select."""
+    from uprest.i18n import pick
+
+    rows = db.session.execute(
+        db.select(Module.code, ModuleVersion.title)
+        .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
+        .order_by(Module.code)
+    ).all()
+    return [(code, f"{pick(title)} ({code})") for code, title in rows if code != exclude]
