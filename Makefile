@@ -9,9 +9,12 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # The Debian packages the two commands need, and the only place they are listed (README: "Before the two
 # commands"). `make run` needs SYSDEPS: python3-venv for `python3 -m venv`, Pango/HarfBuzz and a font for
 # WeasyPrint's PDFs. `make test` needs more for the browser tests: libatomic1 for Playwright's bundled Node.js
-# driver, and Chromium unless CHROMIUM_PATH names an existing browser.
+# driver, Chromium unless CHROMIUM_PATH names an existing browser, and the tools that check the deployment
+# examples in docs/deploy/: nginx (`nginx -t`; Debian starts it on port 80 where systemd runs, `systemctl
+# disable --now nginx` if you do not want it), systemd (`systemd-analyze verify`), openssl (a test certificate),
+# and postgresql-client for the backup drill on PostgreSQL (`pg_dump`, `pg_restore`).
 SYSDEPS := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSDEPS_TEST := $(SYSDEPS) libatomic1 $(if $(wildcard $(CHROMIUM_PATH)),,chromium)
+SYSDEPS_TEST := $(SYSDEPS) libatomic1 nginx systemd openssl postgresql-client $(if $(wildcard $(CHROMIUM_PATH)),,chromium)
 PO_FILES := $(wildcard uprest/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -25,7 +28,7 @@ run: sysdeps setup db demo ## set up everything and serve the app with demo data
 	@echo ""
 	@# The mail worker delivers the outbox beside the server and stops with it.
 	$(FLASK) mail worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 test: sysdeps-test setup lint postgres-ready test-sqlite test-postgres ## lint, then the whole suite on SQLite and on PostgreSQL
 
@@ -88,11 +91,11 @@ bench: setup ## load tests; see bench/README.md
 	$(BIN)/python bench/run.py
 
 lint: setup ## ruff's checks and its formatter (one style, line length 120)
-	$(BIN)/ruff check uprest tests bench migrations wsgi.py
-	$(BIN)/ruff format --check uprest tests bench migrations wsgi.py
+	$(BIN)/ruff check uprest tests bench migrations wsgi.py gunicorn.conf.py
+	$(BIN)/ruff format --check uprest tests bench migrations wsgi.py gunicorn.conf.py
 
 format: setup ## apply ruff's formatter
-	$(BIN)/ruff format uprest tests bench migrations wsgi.py
+	$(BIN)/ruff format uprest tests bench migrations wsgi.py gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,7 +1,7 @@
 """Load scenarios for UPREST (not tests).
 
-Seeds a large synthetic data set into its own database, starts gunicorn with two
-workers on 127.0.0.1, and loads each scenario with wrk from a second process.
+Seeds a large synthetic data set into its own database, starts gunicorn with the shipped
+gunicorn.conf.py (gevent workers, cores + 1) on 127.0.0.1, and loads each scenario with wrk from a second process.
 Every scenario is printed next to a trivial route (/healthz) measured in the same
 run: the ratio is what we compare between machines.
 
@@ -171,6 +171,7 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="run only scenarios whose name contains this text")
     parser.add_argument("--paired", action="store_true", help="measure /healthz right before every scenario")
     parser.add_argument("--rounds", type=int, default=1, help="run the list this many times; report medians")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's)")
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
@@ -190,12 +191,15 @@ def main() -> None:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "2",
+            "--config",
+            "gunicorn.conf.py",  # the shipped settings: gevent workers, cores + 1 of them
+            *(["--workers", str(args.workers)] if args.workers else []),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            "--access-logfile",
+            "/dev/null",
             "wsgi:app",
         ],
         cwd=ROOT,
@@ -233,7 +237,7 @@ def main() -> None:
             rounds.append(results)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        server.wait(timeout=45)  # longer than graceful_timeout
 
     against = "the /healthz measured right before it" if args.paired else "/healthz of the same run"
     label = f"median of {args.rounds} rounds" if args.rounds > 1 else "one run"

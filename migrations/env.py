@@ -24,8 +24,22 @@ def _skip_empty(context_, revision, directives):
         log.info("No changes in schema detected.")
 
 
+def _include_name(name, type_, parent_names) -> bool:
+    """Leave out the tables SQLite's full-text engine makes itself (the catalogue search's FTS5 table):
+    the search migration makes them, autogenerate must not propose to drop them."""
+    from uprest.catalog.models import is_search_engine_table
+
+    return not (type_ == "table" and is_search_engine_table(name))
+
+
 def run_offline() -> None:
-    context.configure(url=str(db.engine.url), target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=str(db.engine.url),
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_name=_include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -34,6 +48,7 @@ def run_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", _skip_empty)
     options.setdefault("compare_type", True)
+    options.setdefault("include_name", _include_name)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, **options)
         with context.begin_transaction():

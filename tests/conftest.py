@@ -37,7 +37,6 @@ def _config(tmp_path_factory) -> dict:
         "ARGON2_MEMORY_COST": 8192,
         "ARGON2_PARALLELISM": 1,
         "SERVER_NAME": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
         "SMTP_URL": None,
     }
 
@@ -87,8 +86,8 @@ def app(_app):
     from uprest.extensions import limiter
 
     _empty_tables(_app)
-    limiter.reset()
     with _app.app_context():
+        limiter.reset()  # the counters live in the database (database://), as in production
         ensure_municipalities()
         _db.session.commit()
         yield _app

@@ -56,16 +56,30 @@ def api(app, create_user):
     make_assessment_run(learner, submitted=True)
     client = app.test_client()
     assert login(client, learner.email).status_code == 302
-    return {"app": isolated(app), "cookies": {"session": client.get_cookie("session").value}}
+    LearnerSession.cookie = client.get_cookie("session").value
+    return {"app": isolated(app)}
 
 
-def test_document_is_the_one_served(client):
-    """The document the tests below are generated from is the one the app serves."""
-    from uprest.api.views import OPENAPI
+class LearnerSession:
+    """The learner's session cookie as schemathesis's explicit auth (the document's `sessionCookie` scheme): its
+    check that authentication is enforced then also sends each /me request without it and with a wrong one."""
+
+    cookie = ""
+
+    def get(self, case, context):
+        return LearnerSession.cookie
+
+    def set(self, case, data, context):
+        case.cookies = {**(case.cookies or {}), "session": data}
+
+
+def test_document_is_the_one_served(client, app):
+    """The document the tests below are generated from is the one the app serves (built from the schemas)."""
+    from uprest.api.views import document
 
     resp = client.get(DOCUMENT)
     assert resp.status_code == 200
-    assert resp.get_json() == schema.raw_schema == OPENAPI
+    assert resp.get_json() == schema.raw_schema == document(app)
 
 
 @schema.parametrize()
@@ -75,11 +89,12 @@ def test_anonymous_answers_conform_to_the_document(case, api):
     case.call_and_validate(app=api["app"], excluded_checks=LENIENT)
 
 
+@schema.auth(LearnerSession, refresh_interval=None)
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, suppress_health_check=list(HealthCheck), deadline=None, derandomize=True)
 def test_learner_answers_conform_to_the_document(case, api):
     """Every generated request of a logged-in learner gets no 5xx and an answer the document describes."""
-    case.call_and_validate(app=api["app"], cookies=api["cookies"], excluded_checks=LENIENT)
+    case.call_and_validate(app=api["app"], excluded_checks=LENIENT)
 
 
 def test_nul_byte_in_any_parameter_is_a_documented_400(client):
@@ -87,6 +102,98 @@ def test_nul_byte_in_any_parameter_is_a_documented_400(client):
     resp = client.get("/api/v1/modules?a%00b=1")
     assert resp.status_code == 400 and resp.json == {"error": "Bad Request", "status": 400}
     document = client.get("/api/v1/openapi.json").json
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            assert "400" in operation["responses"], (method, path)
+    for path, method, operation in operations(document):
+        assert "400" in operation["responses"], (method, path)
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def operations(document: dict):
+    """(path, method, operation) of every operation of the document (not the path items' shared `parameters`)."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def test_every_operation_has_a_unique_operation_id(app):
+    """Every operation has an operationId, and no two share one."""
+    ids = [operation.get("operationId") for _path, _method, operation in operations(document_of(app))]
+    assert all(ids) and len(set(ids)) == len(ids) >= 5, ids
+
+
+def test_every_error_answer_is_the_shared_error_schema(app):
+    """Every 4xx answer of every operation is described by the one Error schema, which has error and status."""
+    document = document_of(app)
+    components = document["components"]
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    seen = 0
+    for path, method, operation in operations(document):
+        for status, answer in operation["responses"].items():
+            if "$ref" in answer:
+                answer = components["responses"][answer["$ref"].rsplit("/", 1)[1]]
+            if status.startswith("4"):
+                assert answer["content"]["application/json"]["schema"] == error_ref, (method, path, status)
+                seen += 1
+    assert seen >= 8
+    error = components["schemas"]["Error"]
+    assert set(error["required"]) == {"error", "status"} and "message" in error["properties"]
+    assert [name for name in components["schemas"] if "error" in name.lower()] == ["Error"]
+
+
+def test_security_is_declared_per_operation(app):
+    """/me operations need the session cookie (an apiKey in the cookie the app names); the others need nothing."""
+    document = document_of(app)
+    scheme = document["components"]["securitySchemes"]["sessionCookie"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]}
+    for path, _method, operation in operations(document):
+        if path.startswith("/me/"):
+            assert operation["security"] == [{"sessionCookie": []}], path
+            assert "401" in operation["responses"] and "304" not in operation["responses"], path
+        else:
+            assert operation["security"] == [], path
+            assert "304" in operation["responses"], path
+            assert {"ETag", "Cache-Control"} <= set(operation["responses"]["200"]["headers"]), path
+
+
+def test_required_fields_are_in_the_document(app):
+    """The schemas list the keys every answer always has as required (from the marshmallow fields)."""
+    schemas = document_of(app)["components"]["schemas"]
+    assert schemas["I18nText"]["required"] == ["en"]
+    assert {"code", "version", "title", "published_at", "outcomes", "links"} <= set(
+        schemas["ModuleSummary"]["required"]
+    )
+    assert {"lessons", "quiz"} <= set(schemas["Module"]["required"])
+    assert {"modules", "total", "page", "per_page", "pages"} == set(schemas["ModuleList"]["required"])
+    assert {"code", "edition", "revision", "name", "counts", "links"} <= set(schemas["FrameworkSummary"]["required"])
+    assert {"scale", "areas"} <= set(schemas["Framework"]["required"])
+    assert {"run_id", "submitted_at", "competences"} <= set(schemas["GapProfile"]["required"])
+    for name, component in schemas.items():
+        assert component.get("required"), name
+        assert set(component["required"]) <= set(component["properties"]), name
+    assert schemas["ModuleSummary"]["properties"]["ects"]["type"] == ["number", "null"]  # OpenAPI 3.1 nullable
+
+
+def test_an_operation_without_access_or_id_stops_the_app(app):
+    """Building the document refuses an operation that says neither who may call it nor its operationId."""
+    from flask_smorest import Blueprint
+
+    from uprest.api.views import ApiBlueprint
+
+    loose = ApiBlueprint("loose", __name__)
+
+    @loose.route("/loose")
+    @loose.response(200)
+    def undeclared():
+        return {}
+
+    api = app.extensions["uprest.api"]
+    with pytest.raises(RuntimeError, match="operationId"):
+        Blueprint.register_views_in_doc(loose, api, app, api.spec, name="api", parameters=None)
+
+
+def document_of(app) -> dict:
+    from uprest.api.views import document
+
+    return document(app)

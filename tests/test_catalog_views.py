@@ -72,8 +72,10 @@ def test_catalogue_lists_published_modules_only(client, catalogue):
     ("query", "expected"),
     [
         ("?q=webshop", {"web-shop"}),
-        ("?q=WASTE", {"green-basics"}),
-        ("?q=titel", {"green-basics"}),  # Swedish title
+        ("?q=LEARN", {"green-basics"}),
+        ("?q=WASTE", {"green-basics", "web-shop"}),  # lesson text is searched too: both lessons mention waste
+        ("?q=titel&lang=sv", {"green-basics"}),  # Swedish title: searched when the reader or the filter is Swedish
+        ("?q=titel", set()),  # not by an English reader
         ("?q=100%25", set()),
         ("?competence=digcomp:3.1", {"web-shop"}),
         ("?competence=area:greencomp:1", {"green-basics"}),

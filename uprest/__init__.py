@@ -54,13 +54,14 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from sqlalchemy import event
 
-    from uprest import security
+    from uprest import security, serving
     from uprest.i18n import install_form_translations, select_locale
 
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    serving.install(app)  # whole request bodies under a deadline (first, so a timed-out one does nothing)
 
     db.init_app(app)
     with app.app_context():
@@ -84,6 +85,8 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     install_form_translations()
+    import uprest.ratelimit  # noqa: F401 - registers the database:// rate-limit storage
+
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -121,7 +124,7 @@ def register_errorhandlers(app: Flask) -> None:
         return render_template("errors/csrf.html", error=error), 400
 
 
-ERROR_PAGES = {400, 403, 404, 405, 413, 415, 429}
+ERROR_PAGES = {400, 403, 404, 405, 408, 413, 415, 429}
 
 
 def render_error(error):
@@ -131,8 +134,12 @@ def render_error(error):
 
     ensure_url_adapter()  # a request for a host we do not serve (400) has none, and the page has links
     code = error.code or 500
-    if request.path.startswith("/api/"):
-        response = jsonify({"error": error.name, "status": code})
+    if request.path.startswith("/api/"):  # the API's Error schema (uprest/api/schemas.py)
+        body = {"error": error.name, "status": code}
+        message = (getattr(error, "data", None) or {}).get("message")  # flask_smorest.abort(..., message=...)
+        if message:
+            body["message"] = str(message)
+        response = jsonify(body)
     else:
         template = f"errors/{code}.html" if code in ERROR_PAGES else "errors/generic.html"
         response = make_response(render_template(template, error=error))

@@ -50,7 +50,7 @@ class Config:
     SMTP_URL: str | None = None  # smtp://user:pass@host:587?starttls=1 or smtps://...
     MAIL_FROM: str = "UPREST <no-reply@uprest.local>"
     OUTBOX_RETENTION_DAYS: int = 90  # sent mail (and mail that gave up) is deleted this many days later
-    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_STORAGE_URI: str = "database://"  # shared by every worker and server (uprest.ratelimit)
     RATELIMIT_LOGIN_PER_ADDRESS: str = "20 per 5 minutes"
     RATELIMIT_LOGIN_PER_ACCOUNT: str = "5 per 5 minutes"
     RATELIMIT_RESET_PER_ADDRESS: str = "10 per hour"
@@ -68,6 +68,7 @@ class Config:
     SESSION_COOKIE_SECURE: bool = False  # also set automatically for every request served over HTTPS
     PERMANENT_SESSION_LIFETIME: int = 60 * 60 * 12
     MAX_CONTENT_LENGTH: int = 8 * 1024 * 1024
+    CLIENT_TIMEOUT: int = 30  # seconds a client has to send a request's body (uprest.serving)
     PROXY_FIX: bool = False  # trust X-Forwarded-* from one reverse proxy
     ARGON2_TIME_COST: int = 3
     ARGON2_MEMORY_COST: int = 65536
@@ -79,6 +80,13 @@ class Config:
     # check off. None: the host of PUBLIC_BASE_URL, plus DEVELOPMENT_HOSTS outside production.
     TRUSTED_HOSTS: list | None = None
     HEALTHZ_TOKEN: str | None = None  # monitoring sends it as a Bearer token to see the database detail
+    # `flask backup` (docs/backup.md): where backups go (a relative path is under the instance folder) and which
+    # are kept after each one: the newest of each of the last N days, ISO weeks and months (UTC) that have one.
+    BACKUP_DIR: str | None = None  # default: instance/backups
+    BACKUP_KEEP_DAILY: int = 7
+    BACKUP_KEEP_WEEKLY: int = 4
+    BACKUP_KEEP_MONTHLY: int = 6
+    BACKUP_COMPRESS: bool = False  # gzip SQLite backups (pg_dump's archive is compressed anyway)
 
 
 #: UPREST_* variables that are read by the tools around the app (tests, bench), not by the app.

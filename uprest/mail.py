@@ -356,10 +356,12 @@ def deliver_pending(limit: int = 100, worker: str | None = None) -> tuple[int, i
 
 
 def housekeeping() -> int:
-    """Every feature's periodic clean-up (expired registrations and the like); flushes. Rows deleted."""
+    """The kernel's and every feature's periodic clean-up (expired rate-limit counters, registrations and
+    the like); flushes. Rows deleted."""
+    from uprest.ratelimit import purge_expired
     from uprest.registry import hooks
 
-    return sum(task() or 0 for task in hooks("housekeeping"))
+    return purge_expired() + sum(task() or 0 for task in hooks("housekeeping"))
 
 
 def run_worker(*, interval: float = 2.0, once: bool = False, limit: int = 100) -> None:

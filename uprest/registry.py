@@ -143,6 +143,7 @@ def import_models() -> None:
     """Import the kernel's and every feature's models, so that the metadata knows all tables."""
     import_module("uprest.mail")
     import_module("uprest.cache")
+    import_module("uprest.ratelimit")
     for feature in features():
         if feature.models:
             import_module(feature.models)

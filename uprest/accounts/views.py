@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from uprest.accounts import services, userdata
@@ -32,7 +33,10 @@ bp = Blueprint("accounts", __name__)
 
 
 def _login_email_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+    """Attempts count per account; a request that names none (an empty or non-form body) counts per
+    address, so such requests never share one key with each other."""
+    email = services.normalise_email(request.form.get("email", ""))[:254]
+    return f"login-account:{email}" if email else f"login-address:{get_remote_address()}"
 
 
 def _start_session(user) -> None:

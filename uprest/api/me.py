@@ -2,95 +2,77 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
+from flask_smorest import abort
+from marshmallow import fields, validate
 
-from uprest.api.views import OPENAPI, bp
-from uprest.assessments import presentation
+from uprest.api.schemas import Derived, ErrorSchema, I18nOptional, Schema
+from uprest.api.views import bp
+from uprest.assessments import scoring
 from uprest.assessments import services as assessments
+from uprest.frameworks.loader import JOB_ROLES, SUBSECTORS
+
+_LEVEL = validate.Range(min=1)
 
 
-def _error(status: int, name: str, message: str):
-    return jsonify({"error": name, "message": message, "status": status}), status
+class TargetSchema(Schema):
+    min = fields.Integer(required=True)
+    max = fields.Integer(required=True, allow_none=True)
 
 
-@bp.route("/me/gaps")
+class GapCompetenceSchema(Schema):
+    """One competence of a gap profile (dumped from an assessment result)."""
+
+    key = fields.String(attribute="competence_key", required=True, metadata={"examples": ["digcomp:1.1"]})
+    framework = fields.String(attribute="competence.framework.code", required=True)
+    code = fields.String(attribute="competence.code", required=True)
+    name = I18nOptional(
+        attribute="competence.name", required=True, metadata={"description": "The name by language code."}
+    )
+    rank = fields.Integer(required=True, validate=_LEVEL)
+    level = fields.Integer(required=True, validate=_LEVEL)
+    self_level = fields.Integer(required=True, validate=_LEVEL)
+    max_level = fields.Integer(required=True, validate=_LEVEL)
+    knowledge_check = fields.String(
+        attribute="knowledge",
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf([scoring.CONFIRMED, scoring.TEMPERED]),
+    )
+    source = fields.String(required=True, validate=validate.OneOf([scoring.SOURCE_SELF, scoring.SOURCE_QUIZ]))
+    target = Derived(TargetSchema, lambda r: {"min": r.target_min, "max": r.target_max}, required=True)
+    importance = fields.Integer(required=True, validate=validate.Range(scoring.IMPORTANCE_MIN, scoring.IMPORTANCE_MAX))
+    gap = fields.Integer(required=True, validate=validate.Range(min=0))
+    status = fields.String(required=True, validate=validate.OneOf([scoring.BELOW, scoring.WITHIN, scoring.ABOVE]))
+    priority = fields.Integer(required=True, validate=validate.Range(0, 100))
+
+
+class GapProfileSchema(Schema):
+    """A submitted assessment run's gap profile (dumped from the run)."""
+
+    run_id = fields.Integer(attribute="id", required=True)
+    started_at = fields.DateTime(required=True)
+    submitted_at = fields.DateTime(required=True)
+    subsector = fields.String(required=True, validate=validate.OneOf(SUBSECTORS))
+    job_role = fields.String(required=True, validate=validate.OneOf(JOB_ROLES))
+    competences = Derived(
+        GapCompetenceSchema,
+        assessments.results_of,
+        many=True,
+        required=True,
+        metadata={"description": "Ranked by priority, highest first."},
+    )
+
+
+@bp.route("/me/gaps", tags=["me"])
+@bp.logged_in
+@bp.response(200, GapProfileSchema, description="The gap profile.")
+@bp.alt_response(404, schema=ErrorSchema, description="No submitted assessment yet.")
+@bp.doc(operationId="getMyGapProfile")
 def me_gaps():
-    if not current_user.is_authenticated:
-        return _error(401, "Unauthorized", "Log in to see your own data.")
+    """The logged-in learner's latest submitted skills-gap profile"""
     run = assessments.latest_submitted_run(current_user)
     if run is None:
-        return _error(404, "Not Found", "You have not submitted an assessment yet.")
-    return jsonify(presentation.gap_profile_data(run))
-
-
-_ERROR = {
-    "type": "object",
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "integer"}},
-}
-
-OPENAPI["components"]["schemas"]["GapProfile"] = {
-    "type": "object",
-    "properties": {
-        "run_id": {"type": "integer"},
-        "started_at": {"type": "string", "format": "date-time"},
-        "submitted_at": {"type": "string", "format": "date-time"},
-        "subsector": {
-            "type": "string",
-            "enum": ["accommodation", "food_beverage", "tour_operator", "attraction", "destination"],
-        },
-        "job_role": {"type": "string", "enum": ["owner", "staff"]},
-        "competences": {
-            "type": "array",
-            "description": "Ranked by priority, highest first.",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "key": {"type": "string", "examples": ["digcomp:1.1"]},
-                    "framework": {"type": "string"},
-                    "code": {"type": "string"},
-                    "name": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "The name by language code.",
-                    },
-                    "rank": {"type": "integer", "minimum": 1},
-                    "level": {"type": "integer", "minimum": 1},
-                    "self_level": {"type": "integer", "minimum": 1},
-                    "max_level": {"type": "integer", "minimum": 1},
-                    "knowledge_check": {"type": ["string", "null"], "enum": ["confirmed", "tempered", None]},
-                    "source": {"type": "string", "enum": ["self", "quiz"]},
-                    "target": {
-                        "type": "object",
-                        "properties": {"min": {"type": "integer"}, "max": {"type": ["integer", "null"]}},
-                    },
-                    "importance": {"type": "integer", "minimum": 1, "maximum": 3},
-                    "gap": {"type": "integer", "minimum": 0},
-                    "status": {"type": "string", "enum": ["below", "within", "above"]},
-                    "priority": {"type": "integer", "minimum": 0, "maximum": 100},
-                },
-            },
-        },
-    },
-}
-OPENAPI["components"]["schemas"].setdefault("Error", _ERROR)
-OPENAPI["paths"]["/me/gaps"] = {
-    "get": {
-        "summary": "The logged-in learner's latest submitted skills-gap profile",
-        "tags": ["me"],
-        "responses": {
-            "200": {
-                "description": "The gap profile",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GapProfile"}}},
-            },
-            "401": {
-                "description": "Not logged in",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
-            "404": {
-                "description": "No submitted assessment yet",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
-        },
-    }
-}
+        abort(404, message=_("You have not submitted an assessment yet."))
+    return run

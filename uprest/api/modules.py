@@ -8,61 +8,180 @@ The list is paginated (``?page=`` from 1, ``?per_page=`` from 1 to 100, default 
 stable order (by module code). The body says ``total``, ``page``, ``per_page`` and
 ``pages``; the ``Link`` header (RFC 8288) gives the ``first``, ``prev``, ``next`` and
 ``last`` pages, and ``X-Total-Count`` the total. A page past the last one is empty.
+
+Both answers are dumped through their schema once per content generation and host (the
+links are absolute) and kept as bytes with their ETag (uprest.cache).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, current_app, request, url_for
+from marshmallow import fields, validate
 from sqlalchemy.orm import contains_eager, selectinload
+from werkzeug.http import generate_etag
 
 from uprest import cache
-from uprest.api.views import OPENAPI, bp
+from uprest.api.schemas import (
+    Clamped,
+    Derived,
+    ErrorSchema,
+    I18nOptional,
+    I18nText,
+    LinksSchema,
+    Schema,
+    Strings,
+    computed,
+    uri,
+)
+from uprest.api.views import bp
 from uprest.catalog import catalogue, services
-from uprest.catalog.models import Lesson, Module, ModuleVersion
+from uprest.catalog.models import ASSESSMENT_TYPES, PARTICIPATION, Lesson, Module, ModuleVersion
 from uprest.extensions import MAX_PAGE, db
 
 PER_PAGE = catalogue.CATALOGUE_PER_PAGE
 MAX_PER_PAGE = 100
 
 
-def _summary(module: Module, v: ModuleVersion) -> dict:
+# --- schemas -----------------------------------------------------------------------------
+
+
+class ModuleOutcomeSchema(Schema):
+    competence = fields.String(
+        attribute="competence_key",
+        required=True,
+        metadata={"description": "Stable competence key (see /frameworks)", "examples": ["digcomp:1.1"]},
+    )
+    from_level = fields.Integer(required=True)
+    to_level = fields.Integer(required=True)
+    text = I18nText(required=True)
+
+
+def _module_links(v: ModuleVersion) -> dict:
     return {
-        "code": module.code,
-        "version": v.version,
-        "published_at": v.published_at.isoformat() if v.published_at else None,
-        "title": v.title,
-        "summary": v.summary or {},
-        "provider": v.provider,
-        "workload_hours": v.workload_hours,
-        "ects": v.ects,
-        "eqf_level": v.eqf_level,
-        "participation": v.participation,
-        "assessment_type": v.assessment_type,
-        "quality_assurance": v.quality_assurance or {},
-        "languages": list(v.languages or []),
-        "prerequisites": list(v.prerequisites or []),
-        "outcomes": [
-            {
-                "competence": o.competence_key,
-                "from_level": o.from_level,
-                "to_level": o.to_level,
-                "text": o.text or {},
-            }
-            for o in v.outcomes
-        ],
-        "links": {
-            "self": url_for("api.module", code=module.code, _external=True),
-            "html": url_for("catalog.module", code=module.code, _external=True),
-        },
+        "self": url_for("api.module", code=v.module.code, _external=True),
+        "html": url_for("catalog.module", code=v.module.code, _external=True),
     }
 
 
-def _bounded_arg(name: str, default: int, highest: int) -> int:
-    """An integer query argument kept within 1..highest; junk means the default."""
-    value = request.args.get(name, default, type=int)
-    return min(max(value, 1), highest)
+class ModuleSummarySchema(Schema):
+    """A published module version (dumped from a ModuleVersion)."""
+
+    code = fields.String(attribute="module.code", required=True, metadata={"examples": ["sustainable-tourism"]})
+    version = fields.Integer(
+        required=True, metadata={"description": "Published version; learners keep the one they enrolled in"}
+    )
+    published_at = fields.DateTime(required=True, allow_none=True)
+    title = I18nText(required=True)
+    summary = I18nOptional(required=True)
+    provider = fields.String(required=True, metadata={"description": "The awarding body"})
+    workload_hours = fields.Float(required=True)
+    ects = fields.Float(required=True, allow_none=True)
+    eqf_level = fields.Integer(required=True, allow_none=True, validate=validate.Range(1, 8))
+    participation = fields.String(required=True, validate=validate.OneOf(PARTICIPATION))
+    assessment_type = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_TYPES))
+    quality_assurance = I18nOptional(required=True)
+    languages = Strings(
+        required=True, metadata={"description": "Languages in which every text of the module is available"}
+    )
+    prerequisites = Strings(required=True, metadata={"description": "Module codes"})
+    outcomes = fields.List(fields.Nested(ModuleOutcomeSchema), required=True)
+    links = Derived(LinksSchema, _module_links, required=True)
+
+
+class LessonSchema(Schema):
+    position = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    title = I18nText(required=True)
+    url = computed(
+        lambda le: url_for("catalog.lesson", code=le.version.module.code, n=le.position, _external=True),
+        "string",
+        required=True,
+        metadata=uri(),
+    )
+
+
+class QuizSchema(Schema):
+    """The quiz's settings (dumped from the module version)."""
+
+    pass_mark = fields.Integer(required=True, metadata={"description": "Percent"})
+    max_attempts = fields.Integer(required=True, metadata={"description": "0 = unlimited"})
+    shuffle = fields.Boolean(required=True)
+    questions = computed(
+        lambda v: len(v.questions),
+        "integer",
+        required=True,
+        metadata={"description": "How many (their content is not published)"},
+    )
+
+
+def _lessons(v: ModuleVersion) -> list[Lesson]:
+    return list(
+        db.session.scalars(
+            db.select(Lesson)
+            .where(Lesson.version_id == v.id)
+            .options(selectinload(Lesson.texts))
+            .order_by(Lesson.position)
+        )
+    )
+
+
+class ModuleSchema(ModuleSummarySchema):
+    """A published module version with its lessons and quiz settings."""
+
+    lessons = Derived(LessonSchema, _lessons, many=True, required=True)
+    quiz = Derived(QuizSchema, required=True)
+
+
+class ModuleListSchema(Schema):
+    modules = fields.List(fields.Nested(ModuleSummarySchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class ModulePageArgs(Schema):
+    page = Clamped(
+        minimum=1, maximum=MAX_PAGE, default=1, description="Page number, from 1. A page past the last one is empty."
+    )
+    per_page = Clamped(
+        minimum=1,
+        maximum=MAX_PER_PAGE,
+        default=PER_PAGE,
+        description=f"Modules per page; larger values are reduced to {MAX_PER_PAGE}.",
+    )
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cached:
+    body: bytes
+    etag: str
+    total: int = 0
+    pages: int = 0
+
+
+def _cached(*key, make) -> _Cached:
+    """The answer for `key`, made once per content generation and host (the links are absolute)."""
+    full_key = ("api", services.content_generation(), request.host_url, *key)
+    return cache.pages().get_or_make(full_key, make)
+
+
+def _answer(data: Any, schema: Schema, **counts) -> _Cached:
+    """`data` dumped through `schema`, as the bytes of the answer and their ETag."""
+    body = current_app.json.dumps(schema.dump(data)).encode() + b"\n"
+    return _Cached(body, generate_etag(body), **counts)
+
+
+def _response(cached: _Cached):
+    response = current_app.response_class(cached.body, mimetype="application/json")
+    response.set_etag(cached.etag)
+    return response
 
 
 def link_header(endpoint: str, page: int, pages: int, **args) -> str:
@@ -77,296 +196,60 @@ def link_header(endpoint: str, page: int, pages: int, **args) -> str:
     return ", ".join(f'<{url_for(endpoint, page=n, _external=True, **args)}>; rel="{rel}"' for rel, n in rels)
 
 
-@dataclass(frozen=True)
-class _CachedList:
-    body: bytes
-    total: int
-    pages: int
-
-
-def _cached(*key, make):
-    """The answer for `key`, made once per content generation and host (the links are absolute)."""
-    full_key = ("api", services.content_generation(), request.host_url, *key)
-    return cache.pages().get_or_make(full_key, make)
-
-
-def _json(data) -> bytes:
-    return current_app.json.dumps(data).encode() + b"\n"
-
-
-def _modules_page(page_number: int, per_page: int) -> _CachedList:
+def _modules_page(page_number: int, per_page: int) -> _Cached:
     stmt = catalogue.catalogue_stmt(catalogue.Filters()).options(
         contains_eager(Module.published_version).selectinload(ModuleVersion.outcomes)
     )
     page = db.paginate(stmt, page=page_number, per_page=per_page, error_out=False)
     data = {
-        "modules": [_summary(m, m.published_version) for m in page.items],
+        "modules": [m.published_version for m in page.items],
         "total": page.total,
         "page": page_number,
         "per_page": per_page,
         "pages": page.pages,
     }
-    return _CachedList(_json(data), page.total, page.pages)
+    return _answer(data, ModuleListSchema(), total=page.total, pages=page.pages)
 
 
-@bp.route("/modules")
-def modules():
-    page_number = _bounded_arg("page", 1, MAX_PAGE)
-    per_page = _bounded_arg("per_page", PER_PAGE, MAX_PER_PAGE)
-    page = _cached("modules", page_number, per_page, make=lambda: _modules_page(page_number, per_page))
-    response = current_app.response_class(page.body, mimetype="application/json")
-    response.headers["Link"] = link_header("api.modules", page_number, page.pages, per_page=per_page)
-    response.headers["X-Total-Count"] = str(page.total)
+@bp.route("/modules", tags=["modules"])
+@bp.public
+@bp.arguments(ModulePageArgs, location="query", as_kwargs=True, error_status_code=400)
+@bp.response(
+    200,
+    ModuleListSchema,
+    description="The modules of the catalogue in their current published version, ordered by code.",
+    headers={
+        "Link": {
+            "description": "RFC 8288 links to the first, prev, next and last pages.",
+            "schema": {"type": "string"},
+        },
+        "X-Total-Count": {"description": "How many modules there are in all.", "schema": {"type": "integer"}},
+    },
+)
+@bp.doc(operationId="listModules")
+def modules(page: int, per_page: int):
+    """The published course modules (micro-credentials), a page at a time"""
+    cached = _cached("modules", page, per_page, make=lambda: _modules_page(page, per_page))
+    response = _response(cached)
+    response.headers["Link"] = link_header("api.modules", page, cached.pages, per_page=per_page)
+    response.headers["X-Total-Count"] = str(cached.total)
     return response
 
 
-def _module(code: str) -> bytes:
+def _module(code: str) -> _Cached:
     mod = services.public_module(code)
     if mod is None or mod.status != "published":
         abort(404)
-    v = mod.published_version
-    data = _summary(mod, v)
-    data["lessons"] = [
-        {
-            "position": le.position,
-            "slug": le.slug,
-            "title": le.title,
-            "url": url_for("catalog.lesson", code=mod.code, n=le.position, _external=True),
-        }
-        for le in db.session.scalars(
-            db.select(Lesson)
-            .where(Lesson.version_id == v.id)
-            .options(selectinload(Lesson.texts))
-            .order_by(Lesson.position)
-        )
-    ]
-    data["quiz"] = {
-        "pass_mark": v.pass_mark,
-        "max_attempts": v.max_attempts,
-        "shuffle": v.shuffle,
-        "questions": len(v.questions),
-    }
-    return _json(data)
+    return _answer(mod.published_version, ModuleSchema())
 
 
-@bp.route("/modules/<code>")
+@bp.route(
+    "/modules/<code>", tags=["modules"], parameters=[{"in": "path", "name": "code", "example": "sustainable-tourism"}]
+)
+@bp.public
+@bp.response(200, ModuleSchema, description="The current published version.")
+@bp.alt_response(404, schema=ErrorSchema, description="No published module with this code.")
+@bp.doc(operationId="getModule")
 def module(code: str):
-    body = _cached("module", code, make=lambda: _module(code))
-    return current_app.response_class(body, mimetype="application/json")
-
-
-# --- OpenAPI -----------------------------------------------------------------------------
-
-_INT, _STR, _NUM = {"type": "integer"}, {"type": "string"}, {"type": "number"}
-_I18N = {"$ref": "#/components/schemas/I18nText"}
-_I18N_OPTIONAL = {
-    "type": "object",
-    "description": "Text per language code; may be empty.",
-    "additionalProperties": _STR,
-}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-OPENAPI["components"]["schemas"].setdefault(
-    "I18nText",
-    {
-        "type": "object",
-        "description": "Text per language code; en is always present and is the fallback.",
-        "properties": {lang: _STR for lang in ("en", "sv", "it", "fi", "hr")},
-        "required": ["en"],
-    },
-)
-OPENAPI["components"]["schemas"].setdefault(
-    "Error",
-    {
-        "type": "object",
-        "properties": {"error": _STR, "status": _INT},
-        "required": ["error", "status"],
-    },
-)
-OPENAPI["components"]["schemas"].update(
-    {
-        "ModuleOutcome": {
-            "type": "object",
-            "properties": {
-                "competence": {
-                    "type": "string",
-                    "examples": ["digcomp:1.1"],
-                    "description": "Stable competence key (see /frameworks)",
-                },
-                "from_level": _INT,
-                "to_level": _INT,
-                "text": _I18N,
-            },
-            "required": ["competence", "from_level", "to_level", "text"],
-        },
-        "ModuleSummary": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string", "examples": ["sustainable-tourism"]},
-                "version": {
-                    "type": "integer",
-                    "description": "Published version; learners keep the one they enrolled in",
-                },
-                "published_at": {"type": ["string", "null"], "format": "date-time"},
-                "title": _I18N,
-                "summary": _I18N_OPTIONAL,
-                "provider": {"type": "string", "description": "The awarding body"},
-                "workload_hours": _NUM,
-                "ects": {"type": ["number", "null"]},
-                "eqf_level": {"type": ["integer", "null"], "minimum": 1, "maximum": 8},
-                "participation": {"type": "string", "enum": ["online", "blended", "on-site"]},
-                "assessment_type": {
-                    "type": "string",
-                    "enum": ["quiz", "assignment", "quiz_and_assignment"],
-                },
-                "quality_assurance": _I18N_OPTIONAL,
-                "languages": {
-                    "type": "array",
-                    "items": _STR,
-                    "description": "Languages in which every text of the module is available",
-                },
-                "prerequisites": {"type": "array", "items": _STR, "description": "Module codes"},
-                "outcomes": {"type": "array", "items": _ref("ModuleOutcome")},
-                "links": {
-                    "type": "object",
-                    "properties": {
-                        "self": {"type": "string", "format": "uri"},
-                        "html": {"type": "string", "format": "uri"},
-                    },
-                },
-            },
-            "required": [
-                "code",
-                "version",
-                "title",
-                "workload_hours",
-                "participation",
-                "assessment_type",
-                "languages",
-                "outcomes",
-            ],
-        },
-        "Module": {
-            "allOf": [
-                _ref("ModuleSummary"),
-                {
-                    "type": "object",
-                    "properties": {
-                        "lessons": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "position": _INT,
-                                    "slug": _STR,
-                                    "title": _I18N,
-                                    "url": {"type": "string", "format": "uri"},
-                                },
-                            },
-                        },
-                        "quiz": {
-                            "type": "object",
-                            "properties": {
-                                "pass_mark": {"type": "integer", "description": "Percent"},
-                                "max_attempts": {"type": "integer", "description": "0 = unlimited"},
-                                "shuffle": {"type": "boolean"},
-                                "questions": {
-                                    "type": "integer",
-                                    "description": "How many (their content is not published)",
-                                },
-                            },
-                        },
-                    },
-                    "required": ["lessons", "quiz"],
-                },
-            ]
-        },
-    }
-)
-
-OPENAPI["paths"]["/modules"] = {
-    "get": {
-        "summary": "The published course modules (micro-credentials), a page at a time",
-        "tags": ["modules"],
-        "parameters": [
-            {
-                "name": "page",
-                "in": "query",
-                "required": False,
-                "description": "Page number, from 1. A page past the last one is empty.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
-            },
-            {
-                "name": "per_page",
-                "in": "query",
-                "required": False,
-                "description": f"Modules per page; larger values are reduced to {MAX_PER_PAGE}.",
-                "schema": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_PER_PAGE,
-                    "default": PER_PAGE,
-                },
-            },
-        ],
-        "responses": {
-            "200": {
-                "description": "The modules of the catalogue in their current published version, ordered by code.",
-                "headers": {
-                    "Link": {
-                        "description": "RFC 8288 links to the first, prev, next and last pages.",
-                        "schema": _STR,
-                    },
-                    "X-Total-Count": {
-                        "description": "How many modules there are in all.",
-                        "schema": _INT,
-                    },
-                },
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "modules": {"type": "array", "items": _ref("ModuleSummary")},
-                                "total": _INT,
-                                "page": _INT,
-                                "per_page": _INT,
-                                "pages": _INT,
-                            },
-                            "required": ["modules", "total", "page", "per_page", "pages"],
-                        }
-                    }
-                },
-            }
-        },
-    },
-}
-OPENAPI["paths"]["/modules/{code}"] = {
-    "get": {
-        "summary": "One published module: credential fields, outcomes, lessons, quiz settings",
-        "tags": ["modules"],
-        "parameters": [
-            {
-                "name": "code",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string"},
-                "example": "sustainable-tourism",
-            }
-        ],
-        "responses": {
-            "200": {
-                "description": "The current published version.",
-                "content": {"application/json": {"schema": _ref("Module")}},
-            },
-            "404": {
-                "description": "No published module with this code.",
-                "content": {"application/json": {"schema": _ref("Error")}},
-            },
-        },
-    },
-}
+    """One published module: credential fields, outcomes, lessons, quiz settings"""
+    return _response(_cached("module", code, make=lambda: _module(code)))

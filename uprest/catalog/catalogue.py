@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast
 from sqlalchemy.orm import contains_eager
 
-from uprest.catalog import rules
+from uprest.catalog import rules, search
 from uprest.catalog.models import (
     Module,
     ModuleOutcome,
@@ -29,10 +29,6 @@ class Filters:
     eqf: int | None = None
     workload: str = ""
     participation: str = ""
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def competence_keys_for(value: str) -> list[str] | None:
@@ -60,19 +56,33 @@ def competence_keys_for(value: str) -> list[str] | None:
 CATALOGUE_PER_PAGE = 20
 
 
-def catalogue_stmt(filters: Filters):
-    """Published modules matching the filters, each with its published version (one query), in a
-    stable order (by code, which is unique), for db.paginate."""
+def search_languages(ui_lang: str, course_lang: str = "") -> list[str]:
+    """The languages a text search looks in: the reader's, English (every module has it, the fallback) and
+    the course language the catalogue is filtered by."""
+    return [lang for lang in LANGS if lang in (ui_lang, "en", course_lang)]
+
+
+def _ui_lang() -> str:
+    from flask import has_request_context
+
+    from uprest.i18n import get_locale
+
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale is not None else "en"
+
+
+def catalogue_stmt(filters: Filters, lang: str | None = None):
+    """Published modules matching the filters, each with its published version (one query), for
+    db.paginate: with a text search (in `lang`, by default the reader's language, and English) best match
+    first; otherwise, and among equal matches, in a stable order by code (which is unique)."""
     stmt = (
         db.select(Module)
         .join(ModuleVersion, Module.published_version_id == ModuleVersion.id)
         .where(Module.status == "published")
         .options(contains_eager(Module.published_version).defer(ModuleVersion.search_text))
-        .order_by(Module.code)
     )
-    if filters.q:
-        for word in filters.q.lower().split()[:8]:
-            stmt = stmt.where(ModuleVersion.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
+    searched = search.search(stmt, filters.q, search_languages(lang or _ui_lang(), filters.lang))
+    stmt = stmt.order_by(Module.code) if searched is None else searched
     if filters.competence:
         keys = competence_keys_for(filters.competence) or ["-"]
         stmt = stmt.where(
@@ -94,13 +104,18 @@ def catalogue_stmt(filters: Filters):
     return stmt
 
 
-def catalogue_page(filters: Filters, page: int, per_page: int = CATALOGUE_PER_PAGE):
-    """One page of the catalogue (a Flask-SQLAlchemy Pagination: items, total, pages). A page past
-    the last one gives the last page (an old link after modules were archived still shows courses)."""
-    stmt = catalogue_stmt(filters)
+def catalogue_page(filters: Filters, page: int, per_page: int = CATALOGUE_PER_PAGE, lang: str | None = None):
+    """One page of the catalogue (a Flask-SQLAlchemy Pagination: items, total, pages) and its ``snippets``:
+    published version id -> where a text search matched (safe HTML, the words in <mark>; empty without a
+    search). A page past the last one gives the last page (an old link after modules were archived still
+    shows courses)."""
+    lang = lang or _ui_lang()
+    stmt = catalogue_stmt(filters, lang)
     result = db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
     if result.page > 1 and not result.items and result.total:
         result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False)
+    langs = search_languages(lang, filters.lang)
+    result.snippets = search.snippets([m.published_version_id for m in result.items], filters.q, langs)
     return result
 
 

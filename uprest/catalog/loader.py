@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from uprest import content
-from uprest.catalog import rules
+from uprest.catalog import rules, search
 from uprest.catalog.markdown import image_names
 from uprest.catalog.models import ASSESSMENT_TYPES, PARTICIPATION
 from uprest.catalog.quizfiles import validate_quizzes
@@ -429,6 +429,7 @@ def _publish(module, spec: dict, blobs: dict[str, bytes], digest: str) -> int:
         module.status = "published"
     module.updated_at = utcnow()
     db.session.flush()
+    search.index_published(module)
     return number
 
 

@@ -39,8 +39,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
@@ -290,3 +292,110 @@ class QuestionText(db.Model):
     feedback: Mapped[str] = mapped_column(Text, default="")
 
     question: Mapped[Question] = relationship(back_populates="texts")
+
+
+# --- full-text search -------------------------------------------------------------------------------------
+
+
+class SearchDocument(db.Model):
+    """What the catalogue's full-text search looks in: a module's published version in one language, as plain
+    text (lesson Markdown without its markup). Written by ``uprest.catalog.search``; the database's own engine
+    indexes it: on SQLite the FTS5 table ``module_search_fts`` (kept in step by triggers), on PostgreSQL the
+    ``document`` tsvector (written with the language's text search configuration) under a GIN index."""
+
+    __tablename__ = "module_search_documents"
+    __table_args__ = (
+        UniqueConstraint("version_id", "lang"),
+        Index("ix_module_search_documents_document", "document", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    outcomes: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    document: Mapped[str | None] = deferred(mapped_column(Text().with_variant(TSVECTOR(), "postgresql")))
+
+
+#: SQLite: an FTS5 table over the documents' text columns. "External content": the text stays in
+#: module_search_documents (snippets read it there) and triggers keep the index in step with it.
+FTS_TABLE = "module_search_fts"
+FTS_COLUMNS = ("title", "summary", "outcomes", "lessons")
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+def is_search_engine_table(name: str | None) -> bool:
+    """A table SQLite's FTS5 makes for the search (the virtual table and its shadow tables): made by the
+    migration, not in the metadata, so Alembic's comparison must not count it."""
+    return bool(name) and (name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_"))
+
+
+#: PostgreSQL: a text search configuration per language, named uprest_<base>: the language's own (stemmer,
+#: stop words) with unaccent before it, so that "hallbar" meets "hållbar"; 'simple' where PG has none (hr).
+PG_CONFIG_BASES = {"en": "english", "sv": "swedish", "it": "italian", "fi": "finnish"}
+PG_CONFIGS = ("english", "swedish", "italian", "finnish", "simple")
+
+
+def pg_config(lang: str) -> str:
+    return f"uprest_{PG_CONFIG_BASES.get(lang, 'simple')}"
+
+
+def sqlite_search_ddl() -> list[str]:
+    """The FTS5 table and its triggers (the migration writes the same statements)."""
+    cols = ", ".join(FTS_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    docs, fts = SearchDocument.__tablename__, FTS_TABLE
+    delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
+    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{docs}', content_rowid='id', "
+        f"tokenize='{FTS_TOKENIZE}')",
+        f"CREATE TRIGGER {docs}_ai AFTER INSERT ON {docs} BEGIN {insert} END",
+        f"CREATE TRIGGER {docs}_ad AFTER DELETE ON {docs} BEGIN {delete} END",
+        f"CREATE TRIGGER {docs}_au AFTER UPDATE ON {docs} BEGIN {delete} {insert} END",
+    ]
+
+
+def pg_search_ddl(unaccent_schema: str) -> list[str]:
+    """The text search configurations; `unaccent_schema` is where the unaccent extension lives."""
+    statements = []
+    for base in PG_CONFIGS:
+        name = f"uprest_{base}"
+        dictionary = "simple" if base == "simple" else f"{base}_stem"
+        statements += [
+            f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {name}",
+            f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = pg_catalog.{base})",
+            f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR hword, hword_part, word "
+            f'WITH "{unaccent_schema}".unaccent, {dictionary}',
+        ]
+    return statements
+
+
+UNACCENT_SCHEMA = (
+    "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'"
+)
+
+
+@event.listens_for(SearchDocument.__table__, "after_create")
+def _create_search_engine(table, connection, **kw) -> None:
+    """create_all() (tests): what the migration makes besides the table."""
+    if connection.dialect.name == "sqlite":
+        for statement in sqlite_search_ddl():
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+        schema = connection.exec_driver_sql(UNACCENT_SCHEMA).scalar_one()
+        for statement in pg_search_ddl(schema):
+            connection.exec_driver_sql(statement)
+
+
+@event.listens_for(SearchDocument.__table__, "before_drop")
+def _drop_search_engine(table, connection, **kw) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    elif connection.dialect.name == "postgresql":
+        for base in PG_CONFIGS:
+            connection.exec_driver_sql(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS uprest_{base}")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from uprest import cache
 from uprest.accounts.models import Role, User
-from uprest.catalog import rules
+from uprest.catalog import rules, search
 from uprest.catalog.models import (
     Lesson,
     LessonText,
@@ -329,6 +329,7 @@ def publish(module: Module) -> ModuleVersion:
         module.status = "published"
     module.updated_at = utcnow()
     db.session.flush()
+    search.index_published(module)
     return draft
 
 
