@@ -189,7 +189,7 @@ def make_assessment_frameworks() -> dict[str, Framework]:
     digcomp = make_framework("digcomp", levels=8, areas=DIGCOMP_AREAS, knowledge={"1.1": True})
     tourism = make_framework("tourism", levels=4, areas=TOURISM_AREAS)
     for subsector in SUBSECTORS:
-        for role in ("owner", "staff"):
+        for role in ("owner", "reception"):
             make_profile(subsector, role, TARGETS)
     db.session.commit()
     return {"digcomp": digcomp, "tourism": tourism}
@@ -303,7 +303,7 @@ def make_assessment_run(
     rating: int = 3,
     choice: int = 0,
     subsector: str = "accommodation",
-    job_role: str = "staff",
+    job_role: str = "reception",
 ) -> AssessmentRun:
     """A run of `user` through the services: every statement rated `rating` and every knowledge question
     answered `choice` and submitted, or (submitted=False) started with no answers; committed.
@@ -324,7 +324,7 @@ def make_assessment_run(
 # --- HTTP steps of the assessment ------------------------------------------------------------
 
 
-def start_assessment(client, subsector="accommodation", job_role="staff"):
+def start_assessment(client, subsector="accommodation", job_role="reception"):
     token = csrf_token(client, "/assessment")
     return client.post("/assessment/start", data={"subsector": subsector, "job_role": job_role, "csrf_token": token})
 
@@ -463,8 +463,8 @@ def framework_doc(
                 "description": i18n_text(f"Describes {comp_code}."),
                 "esco_uri": None,
                 "statements": [
-                    {"id": "s1", "text": i18n_text(f"I can do {comp_code}.")},
-                    {"id": "s2", "text": i18n_text(f"I can teach {comp_code}.")},
+                    {"id": "s1", "band": band_of[1], "text": i18n_text(f"I can do {comp_code}.")},
+                    {"id": "s2", "band": band_of[levels], "text": i18n_text(f"I can teach {comp_code}.")},
                 ],
             }
             if with_descriptors:
@@ -473,6 +473,7 @@ def framework_doc(
                 comp["knowledge"] = [
                     {
                         "id": "k1",
+                        "level": 2,
                         "text": i18n_text("Which answer is right?"),
                         "choices": [
                             {"text": i18n_text("SECRET-WRONG-ANSWER"), "correct": False},
@@ -486,20 +487,29 @@ def framework_doc(
     return doc
 
 
-def profile_doc(subsector: str = "accommodation", owner=None, staff=None) -> dict:
+def _why(text: str) -> dict:
+    return {lang: f"{text} ({lang})" for lang in ("en", "sv", "it", "fi", "hr")}
+
+
+def profile_doc(subsector: str = "accommodation", owner=None, reception=None) -> dict:
+    """A target profile file: the owner's and the receptionist's targets (reception=False: no such role)."""
     roles = {}
-    roles["owner"] = (
-        owner
+    roles["owner"] = {
+        "why": _why("Owners decide on distribution and data"),
+        "targets": owner
         if owner is not None
         else [
             {"competence": "digcomp:1.1", "min": 3, "max": 5, "importance": 3},
             {"competence": "greencomp:1.1", "min": 2, "importance": 2},
-        ]
-    )
-    if staff is not False:
-        roles["staff"] = (
-            staff if staff is not None else [{"competence": "digcomp:1.1", "min": 2, "max": 4, "importance": 1}]
-        )
+        ],
+    }
+    if reception is not False:
+        roles["reception"] = {
+            "why": _why("Reception answers guests' questions"),
+            "targets": reception
+            if reception is not None
+            else [{"competence": "digcomp:1.1", "min": 2, "max": 4, "importance": 1}],
+        }
     return {"subsector": subsector, "roles": roles}
 
 

@@ -88,7 +88,7 @@ def test_start_creates_run_with_profile_snapshot(client, login_as, frameworks, d
     assert resp.headers["Location"].endswith(f"/assessment/{run.id}/page/1")
     assert (run.subsector, run.job_role, run.page_count, run.open_key) == (
         "accommodation",
-        "staff",
+        "reception",
         ASSESSMENT_PAGES,
         user.id,
     )

@@ -55,10 +55,10 @@ def test_framework_detail_shape(client, frameworks):
     assert comp["key"] == "greencomp:1.1" and comp["name"]["sv"] == "Competence 1.1 [sv]"
     assert comp["level_descriptors"]["4"]["en"] == "1.1 at level 4"
     assert comp["statements"] == [
-        {"id": "s1", "text": {"en": "I can do 1.1.", "sv": "I can do 1.1. [sv]"}},
-        {"id": "s2", "text": {"en": "I can teach 1.1.", "sv": "I can teach 1.1. [sv]"}},
+        {"id": "s1", "band": "foundation", "text": {"en": "I can do 1.1.", "sv": "I can do 1.1. [sv]"}},
+        {"id": "s2", "band": "specialised", "text": {"en": "I can teach 1.1.", "sv": "I can teach 1.1. [sv]"}},
     ]
-    assert comp["knowledge_questions"] == 1
+    assert comp["knowledge_questions"] == 1 and comp["knowledge_levels"] == [2]
 
 
 def test_correct_answers_are_not_exposed(client, frameworks):

@@ -349,7 +349,7 @@ def test_profiles_import_and_reimport_updates_in_place(db, tmp_path):
     report = loader.import_profiles(folder)
     db.session.commit()
     assert [r.status for r in report.results] == ["updated"]
-    assert report.results[0].detail == "accommodation: owner updated, staff unchanged"
+    assert report.results[0].detail == "accommodation: owner updated, reception unchanged"
     db.session.expire_all()
     owner = services.profile_for("accommodation", "owner")
     assert owner.id == owner_id
@@ -357,23 +357,33 @@ def test_profiles_import_and_reimport_updates_in_place(db, tmp_path):
         ("digcomp:1.1", 4, None, 1)
     ]
     assert count_rows(TargetProfile) == 2 and count_rows(ProfileTarget) == 2
+    assert owner.why["sv"] == "Owners decide on distribution and data (sv)"
 
 
-PROFILE_BROKEN = """\
+WHY = "{en: a, sv: b, it: c, fi: d, hr: e}"
+PROFILE_BROKEN = f"""\
 subsector: accommodation
 roles:
   owner:
-    - {competence: digcomp:9.9, min: 3}
-    - {competence: greencomp:1.1, min: 5}
-    - {competence: digcomp:1.1, min: 4, max: 2}
-    - {competence: digcomp:1.2, min: 2, importance: 4}
-    - {competence: digcomp:2.1, min: two}
-    - {competence: "not a key", min: 1}
+    why: {WHY}
+    targets:
+      - {{competence: digcomp:9.9, min: 3}}
+      - {{competence: greencomp:1.1, min: 5}}
+      - {{competence: digcomp:1.1, min: 4, max: 2}}
+      - {{competence: digcomp:1.2, min: 2, importance: 4}}
+      - {{competence: digcomp:2.1, min: two}}
+      - {{competence: "not a key", min: 1}}
   manager:
-    - {competence: digcomp:1.1, min: 1}
-  staff:
-    - {competence: digcomp:1.1, min: 1}
-    - {competence: digcomp:1.1, min: 2}
+    why: {WHY}
+    targets:
+      - {{competence: digcomp:1.1, min: 1}}
+  reception:
+    why: {{en: only English}}
+    targets:
+      - {{competence: digcomp:1.1, min: 1}}
+      - {{competence: digcomp:1.1, min: 2}}
+  kitchen:
+    - {{competence: digcomp:1.1, min: 1}}
 """
 
 
@@ -384,15 +394,16 @@ def test_profile_validation_reports_each_problem(db, tmp_path):
     write_yaml(folder, "accommodation.yaml", PROFILE_BROKEN)
     report = loader.import_profiles(folder)
     errors = {(e.path, e.line): e.message for e in report.refused[0].errors}
-    assert "unknown competence" in errors[("roles.owner[0].competence", 4)]
-    assert "between 1 and 4" in errors[("roles.owner[1].min", 5)]
-    assert "lower than min" in errors[("roles.owner[2].max", 6)]
-    assert "importance" not in errors.get(("roles.owner[3].min", 7), "")
-    assert "1 (useful)" in errors[("roles.owner[3].importance", 7)]
-    assert "whole number" in errors[("roles.owner[4].min", 8)]
-    assert "competence key" in errors[("roles.owner[5].competence", 9)]
-    assert "unknown job role" in errors[("roles.manager", 10)]
-    assert "twice" in errors[("roles.staff[1].competence", 14)]
+    assert "unknown competence" in errors[("roles.owner.targets[0].competence", 6)]
+    assert "between 1 and 4" in errors[("roles.owner.targets[1].min", 7)]
+    assert "lower than min" in errors[("roles.owner.targets[2].max", 8)]
+    assert "importance" not in errors.get(("roles.owner.targets[3].min", 9), "")
+    assert "1 (useful)" in errors[("roles.owner.targets[3].importance", 9)]
+    assert "whole number" in errors[("roles.owner.targets[4].min", 10)]
+    assert "competence key" in errors[("roles.owner.targets[5].competence", 11)]
+    assert "unknown job role" in errors[("roles.manager", 12)]
+    assert "twice" in errors[("roles.reception.targets[1].competence", 20)]
+    assert any(path == "roles.kitchen" for path, _line in errors)  # a role says why and lists its targets
     assert count_rows(TargetProfile) == 0
 
 
@@ -435,10 +446,10 @@ def test_cli_profiles_import(app, db, tmp_path):
     write_yaml(folder, "accommodation.yaml", profile_doc())
     result = runner.invoke(args=["profiles", "import", str(folder)])
     assert result.exit_code == 0, result.output
-    assert services.profile_for("accommodation", "staff") is not None
+    assert services.profile_for("accommodation", "reception") is not None
     write_yaml(folder, "attraction.yaml", PROFILE_BROKEN.replace("accommodation", "attraction"))
     result = runner.invoke(args=["profiles", "import", str(folder)])
-    assert result.exit_code == 1 and "attraction.yaml:4: roles.owner[0].competence" in result.output
+    assert result.exit_code == 1 and "attraction.yaml:6: roles.owner.targets[0].competence" in result.output
 
 
 def test_real_courses_folders_import(app, db):

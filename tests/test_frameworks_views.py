@@ -119,12 +119,13 @@ def test_learner_cannot_post_profile(client, login_as, db, frameworks):
 
 
 def test_profiles_overview_lists_every_subsector_and_role(client, login_as, frameworks):
-    """The overview links all 5 sub-sectors x 2 roles."""
+    """The overview links all 8 sub-sectors x 6 roles (the old catch-all "staff" only where a profile has it)."""
     login_as("trainer")
     html = client.get("/profiles").get_data(as_text=True)
-    links = set(re.findall(r'href="/profiles/([a-z_]+)/(owner|staff)"', html))
-    assert len(links) == 10
-    assert "Food and beverage" in html
+    links = set(re.findall(r'href="/profiles/([a-z_]+)/([a-z_]+)"', html))
+    assert len(links) == 8 * 6
+    assert {role for _, role in links} == {"owner", "reception", "housekeeping", "kitchen", "guide", "marketing"}
+    assert "Food and beverage" in html and "Beach and bathing establishment" in html and "Kitchen and service" in html
 
 
 @pytest.mark.parametrize("url", ["/profiles/spa/owner", "/profiles/accommodation/boss"])

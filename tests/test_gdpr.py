@@ -220,7 +220,7 @@ def test_deleted_account_leaves_no_name_or_address_in_any_table(app, client, cre
         db.session.commit()
     make_reset_token(zoe)
     _mail_with_attachment(zoe, db)
-    make_assessment_run(zoe, job_role="staff")
+    make_assessment_run(zoe, job_role="reception")
     open_run = make_assessment_run(zoe, submitted=False)
     assessments.save_answers(open_run, {_item.id: 3}, go_to_page=1)
     db.session.commit()

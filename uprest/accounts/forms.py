@@ -74,6 +74,9 @@ def subsector_choices():
         Subsector.TOUR_OPERATOR: _l("Tour operator or travel agent"),
         Subsector.ATTRACTION: _l("Visitor attraction"),
         Subsector.DESTINATION: _l("Destination management"),
+        Subsector.TRANSPORT: _l("Visitor transport and rentals"),
+        Subsector.BEACH: _l("Beach and bathing establishment"),
+        Subsector.EVENTS: _l("Events and conferences"),
     }
     return [(k.value, v) for k, v in labels.items()]
 

@@ -25,6 +25,9 @@ class Subsector(enum.StrEnum):
     TOUR_OPERATOR = "tour_operator"
     ATTRACTION = "attraction"
     DESTINATION = "destination"
+    TRANSPORT = "transport"  # visitor transport and rentals
+    BEACH = "beach"  # beach and bathing establishments
+    EVENTS = "events"  # events and conferences
 
 
 class OrgSize(enum.StrEnum):

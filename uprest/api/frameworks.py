@@ -91,6 +91,11 @@ class ScaleSchema(Schema):
 class StatementSchema(Schema):
     id = fields.String(attribute="key", required=True)
     text = I18nText(required=True)
+    band = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The band of the scale the statement is written at (null in older revisions)."},
+    )
 
 
 class CompetenceSchema(Schema):
@@ -111,7 +116,19 @@ class CompetenceSchema(Schema):
         lambda comp: sum(1 for it in comp.items if it.kind == "knowledge"),
         "integer",
         required=True,
-        metadata={"description": "How many knowledge questions the assessment asks (their content is not published)."},
+        metadata={
+            "description": "How many knowledge questions the competence's pool holds; a run asks one of them. Their "
+            "content and answers are not published."
+        },
+    )
+    knowledge_levels = computed(
+        lambda comp: sorted({it.level for it in comp.items if it.kind == "knowledge" and it.level}),
+        "array",
+        required=True,
+        metadata={
+            "description": "The levels of the scale the knowledge questions check.",
+            "items": {"type": "integer"},
+        },
     )
 
 

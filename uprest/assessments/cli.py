@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uprest.accounts.cli import DEMO_LEARNER
 from uprest.accounts.services import user_by_email
-from uprest.assessments import services
+from uprest.assessments import scoring, services
 from uprest.extensions import db
 
 
@@ -16,21 +16,26 @@ def seed_demo() -> None:
 
 
 def submit_demo_assessment(user) -> None:
-    """Take and submit the staff assessment of accommodation for `user`, once (flushes)."""
+    """Take and submit the reception assessment of accommodation for `user`, once (flushes): confident in the
+    lower bands, less so higher up, and one knowledge question in four answered wrongly, so the result shows
+    targets met, gaps and a tempered level."""
     if services.latest_submitted_run(user) is not None or services.open_run(user):
         return
     try:
         with db.session.begin_nested():
-            run, _created = services.start_run(user, subsector="accommodation", job_role="staff")
+            run, _created = services.start_run(user, subsector="accommodation", job_role="reception")
     except services.AssessmentError:  # frameworks or profiles not loaded
         return
     pages = services.run_pages(run)
     answers = {}
-    for number, page in enumerate(pages):
-        for item in page.items:
-            if item.kind == "knowledge":
-                answers[item.id] = next(i for i, c in enumerate(item.choices) if c.get("correct"))
-            else:
-                answers[item.id] = 1 + (item.id + number) % 3
+    for page in pages:
+        for pc in page.competences:
+            bands = [b for b, _lo, _hi in scoring.band_ranges((lv.level, lv.band) for lv in page.framework.levels)]
+            for item in pc.statements:
+                step = bands.index(item.band) if item.band in bands else 1
+                answers[item.id] = max(1, min(5, 4 - step + item.id % 2))
+            for n, item in enumerate(pc.knowledge):
+                right = next(i for i, c in enumerate(item.choices) if c.get("correct"))
+                answers[item.id] = right if (item.id + n) % 4 else (right + 1) % len(item.choices)
     services.save_answers(run, answers, go_to_page=len(pages))
     services.submit_run(run)

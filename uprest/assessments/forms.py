@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
@@ -14,6 +16,7 @@ except ImportError:  # WTForms < 3.3
 
 from uprest.accounts.forms import subsector_choices
 from uprest.assessments.services import Page
+from uprest.frameworks.forms import job_role_labels
 from uprest.i18n import pick
 
 ITEM_PREFIX = "item_"
@@ -30,13 +33,15 @@ SCALE = [
 ACTIONS = ("next", "prev", "leave")
 
 
-def role_choices():
-    return [("owner", _l("Owner or manager")), ("staff", _l("Staff"))]
+def role_choices(*, legacy: bool = False):
+    """The job roles to choose from when starting an assessment (without the old catch-all "staff", which
+    only older results name; `legacy=True` includes it, for labels)."""
+    return [(code, label) for code, label in job_role_labels().items() if legacy or code != "staff"]
 
 
 def template_labels() -> dict:
     """Template helpers that turn stored codes into translated labels (pages and PDFs)."""
-    subsectors, roles = dict(subsector_choices()), dict(role_choices())
+    subsectors, roles = dict(subsector_choices()), dict(role_choices(legacy=True))
     return {
         "subsector_label": lambda value: subsectors.get(value, value),
         "job_role_label": lambda value: roles.get(value, value),
@@ -70,6 +75,14 @@ def field_name(item_id: int) -> str:
     return f"{ITEM_PREFIX}{item_id}"
 
 
+def choice_order(run_id: int, item) -> list[int]:
+    """The order in which a knowledge question's choices are shown in a run: shuffled, the same on every
+    visit of the run (the answer is stored as the choice's own index, whatever its place)."""
+    order = list(range(len(item.choices)))
+    random.Random(f"{run_id}:{item.id}").shuffle(order)
+    return order
+
+
 def page_form(page: Page, *, formdata=None, answers: dict[int, int] | None = None) -> FlaskForm:
     """A form with one radio group per item of the page: the 1–5 scale for statements, the choices
     (by index) for knowledge questions. Every answer is optional on a page; submit checks completeness."""
@@ -85,7 +98,7 @@ def page_form(page: Page, *, formdata=None, answers: dict[int, int] | None = Non
                 RadioField(pick(item.text), choices=_choices(SCALE), coerce=int, validators=[Optional()]),
             )
         for item in pc.knowledge:
-            choices = [(i, pick(c.get("text"))) for i, c in enumerate(item.choices)]
+            choices = [(i, pick(item.choices[i].get("text"))) for i in choice_order(pc.target.run_id, item)]
             setattr(
                 PageForm,
                 field_name(item.id),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.accounts.models import User
@@ -79,6 +79,9 @@ class RunCompetence(db.Model):
     target_min: Mapped[int]
     target_max: Mapped[int | None]
     importance: Mapped[int] = mapped_column(default=2)
+    # The knowledge questions drawn for this run (item ids); None for runs started before questions were drawn,
+    # which ask every question of the competence.
+    question_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     run: Mapped[AssessmentRun] = relationship(back_populates="competences")
     competence: Mapped[Competence] = relationship()

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from uprest import cache, charts
 from uprest.accounts.models import Organisation, User
-from uprest.assessments import scoring, services
+from uprest.assessments import plan, scoring, services
 from uprest.assessments.models import AssessmentResponse, AssessmentResult, AssessmentRun
 from uprest.frameworks.services import CONTENT as FRAMEWORKS_CONTENT
 from uprest.i18n import get_locale, pick
@@ -154,6 +154,9 @@ def result_summary(run: AssessmentRun, *, chart_id: str = "gap-chart") -> dict:
         "rows": rows,
         "top": [row for row in rows if row.result.gap > 0][:5],
         "previous": previous,
+        "revision_changes": [(pick(name), old, new) for name, old, new in services.revision_changes(previous, run)]
+        if previous
+        else [],
         "chart": gap_chart(results, chart_id=chart_id),
     }
 
@@ -178,20 +181,27 @@ class BusinessRow:
 def business_page(org: Organisation) -> dict:
     """The business's combined profile and its rows as the page shows them."""
     profile = services.business_profile(org)
-    rows = [
-        BusinessRow(
-            key=r.key,
-            name=profile.names.get(r.key, {"en": r.key}),
-            members=r.members,
-            mean_level=r.mean_level,
-            max_level=r.max_level,
-            gap=r.gap,
-            target=target_text(r.target_min, r.target_max) if r.target_min is not None else None,
-            importance=importance_label(r.importance) if r.importance else None,
+    groups = [
+        (
+            group.job_role,
+            group.levels.assessed,
+            [
+                BusinessRow(
+                    key=r.key,
+                    name=profile.names.get(r.key, {"en": r.key}),
+                    members=r.members,
+                    mean_level=r.mean_level,
+                    max_level=r.max_level,
+                    gap=r.gap,
+                    target=target_text(r.target_min, r.target_max) if r.target_min is not None else None,
+                    importance=importance_label(r.importance) if r.importance else None,
+                )
+                for r in group.levels.rows
+            ],
         )
-        for r in profile.levels.rows
+        for group in profile.groups
     ]
-    return {"organisation": org, "levels": profile.levels, "rows": rows}
+    return {"organisation": org, "levels": profile.levels, "groups": groups}
 
 
 # --- plain data: the API and the account's data download -------------------------------------------
@@ -240,7 +250,7 @@ def answer_data(response: AssessmentResponse, lang: str) -> dict:
         "value": response.value,
         "answered_at": response.answered_at.isoformat(),
     }
-    if item.kind == services.KNOWLEDGE:
+    if item.kind == plan.KNOWLEDGE:
         choices = item.choices or []
         data["choice"] = pick(choices[response.value].get("text"), lang) if 0 <= response.value < len(choices) else None
     return data

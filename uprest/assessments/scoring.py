@@ -6,20 +6,31 @@ The rules (also explained to learners on /assessment/help):
    Europass-style scale: 1 I don't know how, 2 I can do it with help, 3 I can
    do it on my own, 4 I can do it confidently, 5 I can do it and guide others.
 
-2. **From ratings to a level.** The mean rating *r* of a competence's
-   statements is mapped linearly onto the competence's framework scale of
-   *L* levels (DigComp 8, GreenComp and tourism 4)::
+2. **From statements to a level (calibrated).** Every statement is written
+   at one *band* of the framework's scale (DigComp: foundation 1–2,
+   intermediate 3–4, advanced 5–6, highly specialised 7–8; GreenComp and the
+   tourism framework: one level per band). A band is *affirmed* when each of
+   its statements is rated at least 3, "I can do it on my own", for a band in
+   the lower half of the scale; at least 4, "confidently", in the upper half;
+   and 5, "I can do it and guide others", for a band that is only the top
+   level. The level is set by the highest band that is affirmed together with
+   every band below it that has statements: its lowest level, or its highest
+   level when each of its statements is rated one step higher than the band
+   needs. When no band is affirmed the level is the lowest of the scale. So affirming only
+   foundation statements can never give more than the top of foundation,
+   however the rest is rated: the level is not a stretch of the rating
+   scale. (Runs on framework revisions whose statements have no band use the
+   earlier rule: the mean rating mapped linearly onto the scale.)
 
-       level = round_half_up((r - 1) / 4 * (L - 1)) + 1, clamped to 1..L
-
-   so a mean of 1 is level 1 and a mean of 5 is level L. The arithmetic is
-   exact (fractions), so the result never depends on floating-point noise.
-
-3. **Knowledge check.** Some competences also have knowledge questions. If
-   at least half of them are answered correctly the self-rating is
-   *confirmed* (the level stays as it is: +0). Otherwise it is *tempered*:
-   one level lower, never below 1. A competence with a knowledge check is
-   recorded with the source ``quiz``, otherwise ``self``.
+3. **Knowledge check.** Each competence has knowledge questions written at a
+   level of the scale; a run asks one of them. A question answered wrongly
+   at or below the level the statements reach contradicts it: the level is
+   capped just below the question's level (never below 1) and the result is
+   *tempered*. A question answered rightly at or below that level *confirms*
+   it (the level stays). A question above that level changes nothing. A
+   competence with a knowledge check is recorded with the source ``quiz``,
+   otherwise ``self``. (Earlier rule for questions without a
+   level: fewer than half right lowers the level by one.)
 
 4. **Gap.** ``gap = max(0, target_min - level)``. The status is ``below`` the
    target range (gap > 0), ``within`` it, or ``above`` it (level > target_max
@@ -77,6 +88,64 @@ def self_level(ratings: Sequence[int], max_level: int) -> int:
     return clamp(_round_half_up(scaled) + 1, 1, max_level)
 
 
+AFFIRMED = 3  # "I can do it on my own"
+CONFIDENT = 4  # "I can do it confidently"
+
+
+def band_ranges(levels: Iterable[tuple[int, str]]) -> tuple[tuple[str, int, int], ...]:
+    """(band, lowest level, highest level) of each band of a scale given as (level, band) pairs, in order."""
+    spans: dict[str, list[int]] = {}
+    for level, band in levels:
+        spans.setdefault(band, []).append(int(level))
+    return tuple(sorted(((b, min(ls), max(ls)) for b, ls in spans.items()), key=lambda b: b[1]))
+
+
+def band_threshold(low: int, high: int, top: int) -> int:
+    """The rating each statement of a band needs for the band to count (rule 2): "on my own" (3) in the lower
+    half of the scale, "confidently" (4) in the upper half, "I can do it and guide others" (5) for a band that
+    is only the top level."""
+    if low == high == top:
+        return RATING_MAX
+    return AFFIRMED if low * 2 <= top else CONFIDENT
+
+
+def band_level(statements: Sequence[tuple[str, int]], bands: Sequence[tuple[str, int, int]]) -> int:
+    """The level the rated statements reach (rule 2). `statements`: (band, rating 1–5); `bands`: band_ranges.
+    Statements of a band that is not on the scale are ignored."""
+    if not bands:
+        return 1
+    top = bands[-1][2]
+    by_band: dict[str, list[int]] = {}
+    for band, rating in statements:
+        by_band.setdefault(band, []).append(clamp(int(rating), RATING_MIN, RATING_MAX))
+    level = bands[0][1]
+    for band, low, high in bands:
+        ratings = by_band.get(band)
+        if not ratings:
+            continue  # a band without statements neither stops nor raises the climb
+        needed = band_threshold(low, high, top)
+        if min(ratings) < needed:
+            break
+        level = high if min(ratings) >= min(needed + 1, RATING_MAX) else low
+    return level
+
+
+def checked_level(level: int, questions: Sequence[tuple[int, bool]]) -> tuple[int, str | None]:
+    """The level after the knowledge check (rule 3) and its outcome: (level, confirmed | tempered | None).
+    `questions`: (the level the question checks, answered rightly). A question above `level` is no evidence."""
+    outcome = None
+    capped = level
+    for q_level, right in questions:
+        if q_level > level:
+            continue
+        if right:
+            outcome = outcome or CONFIRMED
+        else:
+            outcome = TEMPERED
+            capped = min(capped, max(1, int(q_level) - 1))
+    return capped, outcome
+
+
 def knowledge_outcome(correct: int, answered: int) -> str | None:
     """``confirmed`` when at least half of the answered questions are right, ``tempered`` otherwise;
     None when no knowledge question was answered (rule 3)."""
@@ -131,6 +200,11 @@ class CompetenceInput:
     importance: int = 2
     knowledge_correct: int = 0
     knowledge_answered: int = 0
+    # Calibrated scoring (rules 2 and 3) when every statement has its band: the scale's bands, the statements
+    # as (band, rating) and the knowledge questions as (level, answered rightly).
+    bands: tuple[tuple[str, int, int], ...] = ()
+    statements: tuple[tuple[str, int], ...] = ()
+    questions: tuple[tuple[int, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,9 +226,13 @@ class CompetenceScore:
 def score_competence(data: CompetenceInput) -> CompetenceScore:
     """Apply rules 2–5 to one competence."""
     max_level = max(1, int(data.max_level))
-    base = self_level(data.ratings, max_level)
-    outcome = knowledge_outcome(data.knowledge_correct, data.knowledge_answered)
-    level = apply_knowledge(base, outcome, max_level)
+    if data.bands and data.statements:
+        base = clamp(band_level(data.statements, data.bands), 1, max_level)
+        level, outcome = checked_level(base, data.questions)
+    else:  # a framework revision without bands: the earlier, linear rule
+        base = self_level(data.ratings, max_level)
+        outcome = knowledge_outcome(data.knowledge_correct, data.knowledge_answered)
+        level = apply_knowledge(base, outcome, max_level)
     importance = clamp(int(data.importance), IMPORTANCE_MIN, IMPORTANCE_MAX)
     g = gap(level, data.target_min)
     return CompetenceScore(

@@ -19,49 +19,29 @@ from sqlalchemy.orm import joinedload
 from uprest.accounts.models import Organisation, Subsector, User
 from uprest.assessments import scoring
 from uprest.assessments.models import AssessmentResponse, AssessmentResult, AssessmentRun, RunCompetence
+from uprest.assessments.plan import (
+    answered_item_ids,
+    draw_questions,
+    knowledge_of,
+    plan_pages,
+    statements_of,
+)
 from uprest.extensions import db, utcnow
 from uprest.frameworks import rules
 from uprest.frameworks import services as frameworks
-from uprest.frameworks.models import Area, Competence, Framework, Item, ProfileTarget
+from uprest.frameworks.models import Area, Competence, Framework, Item
 from uprest.signals import assessment_submitted
 
-JOB_ROLES = ("owner", "staff")
+JOB_ROLES = frameworks.JOB_ROLES
 #: The evidence type of the competence records a submitted run adds (with the run's id).
 EVIDENCE = "assessment_run"
-COMPETENCES_PER_PAGE = 5
-STATEMENT = "statement"
-KNOWLEDGE = "knowledge"
 
 
 class AssessmentError(Exception):
     """A rule was broken; the message is translated and safe to show."""
 
 
-# --- the run plan ----------------------------------------------------------------------------------
-
-
-def statements_of(competence: Competence) -> list[Item]:
-    return [i for i in competence.items if i.kind == STATEMENT]
-
-
-def knowledge_of(competence: Competence) -> list[Item]:
-    return [i for i in competence.items if i.kind == KNOWLEDGE and len(i.choices or []) >= 2]
-
-
-def plan_pages(planned: list[tuple[Competence, ProfileTarget]]) -> list[list[tuple[Competence, ProfileTarget]]]:
-    """Group the competences by framework area, in framework order, at most COMPETENCES_PER_PAGE per page."""
-    ordered = sorted(
-        planned,
-        key=lambda ct: (ct[0].framework.code, ct[0].area.position, ct[0].area.code, ct[0].position, ct[0].code),
-    )
-    pages: list[list[tuple[Competence, ProfileTarget]]] = []
-    last_area = None
-    for comp, target in ordered:
-        if comp.area_id != last_area or len(pages[-1]) >= COMPETENCES_PER_PAGE:
-            pages.append([])
-            last_area = comp.area_id
-        pages[-1].append((comp, target))
-    return pages
+# --- starting a run -------------------------------------------------------------------------------
 
 
 def open_run(user: User) -> AssessmentRun | None:
@@ -98,6 +78,7 @@ def start_run(user: User, *, subsector: str, job_role: str) -> tuple[AssessmentR
     if not planned:
         raise AssessmentError(_l("The target profile for this sub-sector and role has no questions yet."))
     pages = plan_pages(planned)
+    seen = answered_item_ids(user)
     run = AssessmentRun(
         user_id=user.id,
         open_key=user.id,
@@ -117,6 +98,7 @@ def start_run(user: User, *, subsector: str, job_role: str) -> tuple[AssessmentR
                     target_min=target.min_level,
                     target_max=target.max_level,
                     importance=target.importance,
+                    question_ids=[q.id for q in draw_questions(knowledge_of(comp), target.min_level, seen)],
                 )
             )
     try:
@@ -180,7 +162,9 @@ def run_pages(run: AssessmentRun) -> list[Page]:
         page = pages.get(t.page)
         if page is None:
             page = pages[t.page] = Page(number=t.page, framework=comp.framework, area=comp.area)
-        page.competences.append(PageCompetence(t, comp, statements_of(comp), knowledge_of(comp)))
+        pool = knowledge_of(comp)
+        asked = pool if t.question_ids is None else [q for q in pool if q.id in set(t.question_ids)]
+        page.competences.append(PageCompetence(t, comp, statements_of(comp), asked))
     return [pages[n] for n in sorted(pages)]
 
 
@@ -292,16 +276,25 @@ def scoring_inputs(pages: list[Page], answers: dict[int, int]) -> list[scoring.C
                     continue
                 answered += 1
                 correct += bool(k.choices[chosen].get("correct"))
+            calibrated = all(i.band for i in pc.statements) and all(k.level for k in pc.knowledge)
+            framework = pc.competence.framework
             inputs.append(
                 scoring.CompetenceInput(
                     key=pc.competence.key,
-                    max_level=pc.competence.framework.max_level,
+                    max_level=framework.max_level,
                     ratings=ratings,
                     target_min=pc.target.target_min,
                     target_max=pc.target.target_max,
                     importance=pc.target.importance,
                     knowledge_correct=correct,
                     knowledge_answered=answered,
+                    bands=scoring.band_ranges((lv.level, lv.band) for lv in framework.levels) if calibrated else (),
+                    statements=tuple((i.band, answers[i.id]) for i in pc.statements if i.id in answers),
+                    questions=tuple(
+                        (k.level, bool(k.choices[answers[k.id]].get("correct")))
+                        for k in pc.knowledge
+                        if 0 <= answers.get(k.id, -1) < len(k.choices)
+                    ),
                 )
             )
     return inputs
@@ -470,33 +463,63 @@ def previous_levels(run: AssessmentRun | None) -> dict[str, int]:
     return dict(rows)
 
 
+def framework_revisions(run: AssessmentRun | None) -> dict[str, tuple[int, dict]]:
+    """Framework code -> (revision, name) of the frameworks whose competences the run's results point at."""
+    if run is None:
+        return {}
+    used = (
+        db.select(Competence.framework_id)
+        .join(AssessmentResult, AssessmentResult.competence_id == Competence.id)
+        .where(AssessmentResult.run_id == run.id)
+    )
+    frameworks_used = db.session.scalars(db.select(Framework).where(Framework.id.in_(used))).all()
+    return {fw.code: (fw.revision, fw.name) for fw in frameworks_used}
+
+
+def revision_changes(before: AssessmentRun | None, after: AssessmentRun) -> list[tuple[dict, int, int]]:
+    """(framework name, revision before, revision after) of each framework the two runs used in different
+    revisions: their levels come from different statements and questions."""
+    old, new = framework_revisions(before), framework_revisions(after)
+    return [(new[c][1], old[c][0], new[c][0]) for c in sorted(old.keys() & new.keys()) if old[c][0] != new[c][0]]
+
+
 # --- the business view ---------------------------------------------------------------------------
 
 
 @dataclass
+class RoleGroup:
+    """The sharing members whose latest assessment was for one job role, against that role's targets."""
+
+    job_role: str
+    levels: rules.GroupLevels
+
+
+@dataclass
 class BusinessProfile:
-    """The combined levels of a business's sharing members against the owner target profile."""
+    """The combined levels of a business's sharing members, each group of a job role against the target
+    profile of that role in the business's sub-sector."""
 
     organisation: Organisation
-    levels: rules.GroupLevels
+    levels: rules.GroupLevels  # everyone: the counts of members, sharing and assessed
+    groups: list[RoleGroup] = field(default_factory=list)
     names: dict[str, dict] = field(default_factory=dict)  # competence key -> its name by language
 
 
 def business_profile(org: Organisation) -> BusinessProfile:
-    """Per competence: how many sharing members have a submitted run, and their mean level (latest run each),
-    against the owner target profile of the business's sub-sector (``rules.group_levels``). Members who do
-    not share are left out."""
+    """Per job role and competence: how many sharing members have a submitted run for that role, and their
+    mean level (latest run each), against the role's target profile in the business's sub-sector
+    (``rules.group_levels``). Members who do not share are left out."""
     members = db.session.scalars(db.select(User).where(User.organisation_id == org.id)).all()
     sharing_ids = [m.id for m in members if m.shares_with_organisation]
-    latest: dict[int, int] = {}  # user id -> their latest submitted run
+    latest: dict[int, tuple[int, str]] = {}  # user id -> (their latest submitted run, its job role)
     if sharing_ids:
-        for user_id, run_id in db.session.execute(
-            db.select(AssessmentRun.user_id, AssessmentRun.id)
+        for user_id, run_id, job_role in db.session.execute(
+            db.select(AssessmentRun.user_id, AssessmentRun.id, AssessmentRun.job_role)
             .where(AssessmentRun.user_id.in_(sharing_ids), AssessmentRun.submitted_at.is_not(None))
             .order_by(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc())
         ):
-            latest.setdefault(user_id, run_id)
-    run_user = {run_id: user_id for user_id, run_id in latest.items()}
+            latest.setdefault(user_id, (run_id, job_role))
+    run_user = {run_id: user_id for user_id, (run_id, _role) in latest.items()}
     observed: dict[int, list[rules.Observation]] = {}
     names: dict[str, dict] = {}
     if latest:
@@ -509,25 +532,31 @@ def business_profile(org: Organisation) -> BusinessProfile:
                 Competence.name,
             )
             .join(Competence, AssessmentResult.competence_id == Competence.id)
-            .where(AssessmentResult.run_id.in_(list(latest.values())))
+            .where(AssessmentResult.run_id.in_([run_id for run_id, _role in latest.values()]))
         ):
             observed.setdefault(run_user[run_id], []).append(rules.Observation(key, level, max_level))
             names.setdefault(key, name)
-    profile = frameworks.profile_for(org.subsector, "owner")
-    targets = [
-        rules.Target(t.competence_key, t.min_level, t.max_level, t.importance)
-        for t in (profile.targets if profile else [])
-    ]
-    scales = {}
-    for key, comp in frameworks.competences_by_key(t.key for t in targets if t.key not in names).items():
-        names[key] = comp.name
-        scales[key] = comp.framework.max_level
-    group = rules.group_levels(
-        [rules.Member(m.id, m.shares_with_organisation, tuple(observed.get(m.id, ()))) for m in members],
-        targets,
-        scales,
+    everyone = rules.group_levels(
+        [rules.Member(m.id, m.shares_with_organisation, tuple(observed.get(m.id, ()))) for m in members]
     )
-    return BusinessProfile(organisation=org, levels=group, names=names)
+    roles = sorted({role for _run, role in latest.values()}, key=lambda r: JOB_ROLES.index(r) if r in JOB_ROLES else 99)
+    groups = []
+    for role in roles:
+        profile = frameworks.profile_for(org.subsector, role)
+        targets = [
+            rules.Target(t.competence_key, t.min_level, t.max_level, t.importance)
+            for t in (profile.targets if profile else [])
+        ]
+        scales = {}
+        for key, comp in frameworks.competences_by_key(t.key for t in targets if t.key not in names).items():
+            names[key] = comp.name
+            scales[key] = comp.framework.max_level
+        in_role = [m for m in members if latest.get(m.id, (None, None))[1] == role]
+        group = rules.group_levels(
+            [rules.Member(m.id, True, tuple(observed.get(m.id, ()))) for m in in_role], targets, scales
+        )
+        groups.append(RoleGroup(role, group))
+    return BusinessProfile(organisation=org, levels=everyone, groups=groups, names=names)
 
 
 # --- the learner's own data (the account's deletion; the download is in presentation.py) ----------

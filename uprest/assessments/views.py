@@ -7,7 +7,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from uprest.assessments import presentation, services
+from uprest.assessments import plan, presentation, services
 from uprest.assessments.forms import (
     SCALE,
     StartForm,
@@ -15,6 +15,7 @@ from uprest.assessments.forms import (
     field_name,
     page_form,
     posted_answers,
+    role_choices,
     template_labels,
     unknown_item_fields,
 )
@@ -33,21 +34,34 @@ def _start_form() -> StartForm:
     form = StartForm()
     if request.method == "GET":
         org = current_user.organisation
-        if org is not None:
+        if request.args.get("subsector") in dict(form.subsector.choices):
+            form.subsector.data = request.args["subsector"]
+        elif org is not None:
             form.subsector.data = org.subsector
-        form.job_role.data = current_user.job_role if current_user.job_role in services.JOB_ROLES else "staff"
+        # The old catch-all "staff" is no longer offered: such a user chooses their role.
+        if current_user.job_role in dict(role_choices()):
+            form.job_role.data = current_user.job_role
     return form
+
+
+def _index(form: StartForm, status: int = 200):
+    """The assessment's start page: the run in progress or the start form (with, for the chosen sub-sector,
+    each role's estimated time and why it needs its competences), and the past results."""
+    subsector = form.subsector.data if form.subsector.data in dict(form.subsector.choices) else None
+    return render_template(
+        "assessments/index.html",
+        form=form,
+        current=services.open_run(current_user),
+        runs=services.submitted_runs(current_user),
+        subsector=subsector,
+        role_options=plan.role_options(subsector) if subsector else [],
+    ), status
 
 
 @bp.route("")
 @login_required
 def index():
-    return render_template(
-        "assessments/index.html",
-        form=_start_form(),
-        current=services.open_run(current_user),
-        runs=services.submitted_runs(current_user),
-    )
+    return _index(_start_form())
 
 
 @bp.route("/start", methods=["POST"])
@@ -55,12 +69,7 @@ def index():
 def start():
     form = _start_form()
     if not form.validate_on_submit():
-        return render_template(
-            "assessments/index.html",
-            form=form,
-            current=services.open_run(current_user),
-            runs=services.submitted_runs(current_user),
-        ), 400
+        return _index(form, 400)
     try:
         run, created = services.start_run(current_user, subsector=form.subsector.data, job_role=form.job_role.data)
     except services.AssessmentError as exc:

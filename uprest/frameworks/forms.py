@@ -29,7 +29,17 @@ def importance_choices():
 
 
 def job_role_labels() -> dict:
-    return {"owner": _l("Owner or manager"), "staff": _l("Staff")}
+    """Every job role of the target profiles (loader.JOB_ROLES), translated; "staff" is the one role of staff
+    before roles per sub-sector, still named in older results."""
+    return {
+        "owner": _l("Owner or manager"),
+        "reception": _l("Front office and reception"),
+        "housekeeping": _l("Housekeeping"),
+        "kitchen": _l("Kitchen and service"),
+        "guide": _l("Guide or activity leader"),
+        "marketing": _l("Marketing and sales"),
+        "staff": _l("Staff"),
+    }
 
 
 @dataclass(frozen=True)

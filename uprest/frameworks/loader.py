@@ -21,8 +21,19 @@ from uprest.content import Checker, ContentKind, FileResult, ImportReport, LoadE
 from uprest.extensions import db, utcnow
 
 LANGS = content.LANGS
-SUBSECTORS = ("accommodation", "food_beverage", "tour_operator", "attraction", "destination")
-JOB_ROLES = ("owner", "staff")
+SUBSECTORS = (
+    "accommodation",
+    "food_beverage",
+    "tour_operator",
+    "attraction",
+    "destination",
+    "transport",  # visitor transport and rentals
+    "beach",  # beach and bathing establishments
+    "events",  # events and conferences
+)
+# Owner or manager; front office and reception; housekeeping; kitchen and service; guide or activity leader;
+# marketing and sales. "staff" is the one role of staff before roles per sub-sector (kept for old answers).
+JOB_ROLES = ("owner", "reception", "housekeeping", "kitchen", "guide", "marketing", "staff")
 IMPORTANCE = (1, 2, 3)
 # The content format requires per-competence level descriptors for these frameworks.
 LEVEL_DESCRIPTORS_REQUIRED = frozenset({"tourism"})
@@ -68,9 +79,9 @@ def _framework_spec(ck: Checker, data: Any, expected_code: str | None) -> dict:
         "description": ck.i18n(doc.get("description"), ("description",), required=False),
     }
     spec["levels"], spec["bands"] = _scale_spec(ck, doc.get("scale")) if "scale" in doc else ([], [])
-    level_numbers = {lvl["level"] for lvl in spec["levels"] if lvl.get("level") is not None}
+    scale = {lvl["level"]: lvl["band"] for lvl in spec["levels"] if lvl.get("level") is not None}
     require_levels = code in LEVEL_DESCRIPTORS_REQUIRED
-    spec["areas"] = _areas_spec(ck, doc.get("areas"), level_numbers, require_levels) if "areas" in doc else []
+    spec["areas"] = _areas_spec(ck, doc.get("areas"), scale, require_levels) if "areas" in doc else []
     return spec
 
 
@@ -136,7 +147,8 @@ def _levels_spec(ck: Checker, value: Any, bands: list[dict]) -> list[dict]:
     return levels
 
 
-def _areas_spec(ck: Checker, value: Any, level_numbers: set[int], require_levels: bool) -> list[dict]:
+def _areas_spec(ck: Checker, value: Any, scale: dict[int, str], require_levels: bool) -> list[dict]:
+    """`scale`: level number -> its band."""
     areas: list[dict] = []
     area_codes: set[str] = set()
     competence_codes: set[str] = set()  # unique in the whole framework, not only in their area
@@ -150,7 +162,7 @@ def _areas_spec(ck: Checker, value: Any, level_numbers: set[int], require_levels
         competences = []
         for c, raw_comp in enumerate(ck.seq(area.get("competences"), (*apath, "competences"), min_items=1)):
             cpath: Path_ = (*apath, "competences", c)
-            comp = _competence_spec(ck, raw_comp, cpath, level_numbers, require_levels)
+            comp = _competence_spec(ck, raw_comp, cpath, scale, require_levels)
             if comp is None:
                 continue
             message = f"competence {comp['code']!r} is defined twice in this framework"
@@ -160,15 +172,15 @@ def _areas_spec(ck: Checker, value: Any, level_numbers: set[int], require_levels
     return areas
 
 
-def _competence_spec(ck: Checker, raw: Any, cpath: Path_, level_numbers: set[int], require_levels: bool) -> dict | None:
+def _competence_spec(ck: Checker, raw: Any, cpath: Path_, scale: dict[int, str], require_levels: bool) -> dict | None:
     comp = ck.mapping(raw, cpath, ["code", "name", "statements"], ["description", "esco_uri", "levels", "knowledge"])
     if comp is None:
         return None
     hint = "letters, digits, '.', '-' and '_', at most 20 characters"
     code = ck.text(comp.get("code"), (*cpath, "code"), pattern=COMPETENCE_CODE_RE, allow_int=True, hint=hint)
     esco = _url(ck, comp.get("esco_uri"), (*cpath, "esco_uri"))
-    descriptors = _level_descriptors(ck, comp.get("levels"), (*cpath, "levels"), level_numbers, require_levels)
-    items = _items_spec(ck, comp, cpath)
+    descriptors = _level_descriptors(ck, comp.get("levels"), (*cpath, "levels"), set(scale), require_levels)
+    items = _items_spec(ck, comp, cpath, scale)
     return {
         "code": code,
         "name": ck.i18n(comp.get("name"), (*cpath, "name")),
@@ -198,14 +210,15 @@ def _level_descriptors(
     return descriptors
 
 
-def _items_spec(ck: Checker, comp: dict, cpath: Path_) -> list[dict]:
-    """The behaviour statements, then the knowledge questions; their ids are unique in the competence."""
+def _items_spec(ck: Checker, comp: dict, cpath: Path_, scale: dict[int, str]) -> list[dict]:
+    """The behaviour statements, then the knowledge questions; their ids are unique in the competence.
+    `scale`: level -> band of the framework's scale (a statement's band and a question's level are on it)."""
     ids: set[str] = set()
     items = []
     for s, raw in enumerate(ck.seq(comp.get("statements"), (*cpath, "statements"), min_items=1)):
-        items.append(_statement_spec(ck, raw, (*cpath, "statements", s), ids))
+        items.append(_statement_spec(ck, raw, (*cpath, "statements", s), ids, scale))
     for k, raw in enumerate(ck.seq(comp.get("knowledge"), (*cpath, "knowledge"))):
-        items.append(_knowledge_spec(ck, raw, (*cpath, "knowledge", k), ids))
+        items.append(_knowledge_spec(ck, raw, (*cpath, "knowledge", k), ids, scale))
     return [item for item in items if item is not None]
 
 
@@ -215,18 +228,28 @@ def _item_id(ck: Checker, value: Any, path: Path_, ids: set[str]) -> str | None:
     return key
 
 
-def _statement_spec(ck: Checker, raw: Any, path: Path_, ids: set[str]) -> dict | None:
-    st = ck.mapping(raw, path, ["id", "text"])
+def _statement_spec(ck: Checker, raw: Any, path: Path_, ids: set[str], scale: dict[int, str]) -> dict | None:
+    st = ck.mapping(raw, path, ["id", "text"], ["band"])
     if st is None:
         return None
     key = _item_id(ck, st.get("id"), (*path, "id"), ids)
-    return {"key": key, "kind": "statement", "text": ck.i18n(st.get("text"), (*path, "text")), "choices": []}
+    band = st.get("band")
+    bands = sorted(set(scale.values()), key=lambda b: min(lv for lv, name in scale.items() if name == b))
+    if band is not None and band not in bands:
+        ck.error((*path, "band"), f"is not a band of the scale (use one of: {', '.join(bands)})")
+        band = None
+    text = ck.i18n(st.get("text"), (*path, "text"))
+    return {"key": key, "kind": "statement", "text": text, "choices": [], "band": band, "level": None}
 
 
-def _knowledge_spec(ck: Checker, raw: Any, path: Path_, ids: set[str]) -> dict | None:
-    q = ck.mapping(raw, path, ["id", "text", "choices"])
+def _knowledge_spec(ck: Checker, raw: Any, path: Path_, ids: set[str], scale: dict[int, str]) -> dict | None:
+    q = ck.mapping(raw, path, ["id", "text", "choices"], ["level"])
     if q is None:
         return None
+    level = q.get("level")
+    if level is not None and (not content.is_int(level) or level not in scale):
+        ck.error((*path, "level"), f"is not a level of the scale ({_range(set(scale))})")
+        level = None
     choices = []
     for n, raw_choice in enumerate(ck.seq(q.get("choices"), (*path, "choices"), min_items=2)):
         chpath = (*path, "choices", n)
@@ -237,7 +260,9 @@ def _knowledge_spec(ck: Checker, raw: Any, path: Path_, ids: set[str]) -> dict |
     if len(choices) >= 2 and sum(ch["correct"] for ch in choices) != 1:
         ck.error((*path, "choices"), "exactly one choice must be marked correct: true")
     key = _item_id(ck, q.get("id"), (*path, "id"), ids)
-    return {"key": key, "kind": "knowledge", "text": ck.i18n(q.get("text"), (*path, "text")), "choices": choices}
+    text = ck.i18n(q.get("text"), (*path, "text"))
+    band = scale.get(level) if level is not None else None
+    return {"key": key, "kind": "knowledge", "text": text, "choices": choices, "band": band, "level": level}
 
 
 def _range(numbers: set[int]) -> str:
@@ -324,7 +349,15 @@ def _add_areas(fw, areas: list[dict]) -> None:
                 area=area,
             )
             comp.items = [
-                Item(key=it["key"], kind=it["kind"], text=it["text"], choices=it["choices"], position=i)
+                Item(
+                    key=it["key"],
+                    kind=it["kind"],
+                    text=it["text"],
+                    choices=it["choices"],
+                    band=it["band"],
+                    level=it["level"],
+                    position=i,
+                )
                 for i, it in enumerate(c["items"])
             ]
             fw.competences.append(comp)
@@ -371,27 +404,31 @@ def _profile_spec(ck: Checker, data: Any, scales: Mapping[str, int], expected: s
     return {"subsector": subsector, "roles": roles}
 
 
-def _roles_spec(ck: Checker, value: Any, scales: Mapping[str, int]) -> dict[str, list[dict]]:
+def _roles_spec(ck: Checker, value: Any, scales: Mapping[str, int]) -> dict[str, dict]:
+    """Each role: ``why`` it needs these targets (text per language) and its ``targets``."""
     if not isinstance(value, dict) or not value:
-        ck.error(("roles",), f"must be a mapping with the job roles {', '.join(JOB_ROLES)}")
+        ck.error(("roles",), f"must be a mapping with job roles among {', '.join(JOB_ROLES)}")
         return {}
-    roles: dict[str, list[dict]] = {}
-    for role, targets in value.items():
+    roles: dict[str, dict] = {}
+    for role, body in value.items():
+        path: Path_ = ("roles", str(role))
         if role not in JOB_ROLES:
-            ck.error(("roles", str(role)), f"unknown job role (use one of: {', '.join(JOB_ROLES)})")
+            ck.error(path, f"unknown job role (use one of: {', '.join(JOB_ROLES)})")
             continue
+        spec = ck.mapping(body, path, ["why", "targets"])
+        if spec is None:
+            continue
+        why, targets = ck.i18n(spec.get("why"), (*path, "why")), spec.get("targets")
+        path = (*path, "targets")
         seen: set[str] = set()
-        rows = [
-            _target_spec(ck, raw, ("roles", role, i), scales, seen)
-            for i, raw in enumerate(ck.seq(targets, ("roles", role)))
-        ]
-        roles[role] = [row for row in rows if row is not None]
+        rows = [_target_spec(ck, raw, (*path, i), scales, seen) for i, raw in enumerate(ck.seq(targets, path))]
+        roles[role] = {"why": why, "targets": [row for row in rows if row is not None]}
     return roles
 
 
 def _target_spec(ck: Checker, raw: Any, path: Path_, scales: Mapping[str, int], seen: set[str]) -> dict | None:
     """One target of a role: a competence of the current frameworks, once, with levels on its scale."""
-    t = ck.mapping(raw, path, ["competence", "min"], ["max", "importance"])
+    t = ck.mapping(raw, path, ["competence", "min"], ["max", "importance", "why"])
     if t is None:
         return None
     key = _target_key(ck, t.get("competence"), (*path, "competence"), scales, seen)
@@ -413,7 +450,8 @@ def _target_spec(ck: Checker, raw: Any, path: Path_, scales: Mapping[str, int], 
         ck.error((*path, field_name), message)
     if problems:
         return None
-    return {"competence_key": key, "min_level": lo, "max_level": hi, "importance": importance}
+    why = ck.i18n(t.get("why"), (*path, "why")) if "why" in t else {}
+    return {"competence_key": key, "min_level": lo, "max_level": hi, "importance": importance, "why": why}
 
 
 def _target_key(ck: Checker, key: Any, path: Path_, scales: Mapping[str, int], seen: set[str]) -> str | None:
@@ -477,7 +515,8 @@ def import_profiles(path: str | Path) -> ImportReport:
 def _store_profile(spec: dict, name: str) -> FileResult:
     """Each role's targets made exactly those of the file; unchanged when no role changed."""
     outcome = {
-        role: store_profile_rows(spec["subsector"], role, rows, actor_id=None) for role, rows in spec["roles"].items()
+        role: store_profile_rows(spec["subsector"], role, body["targets"], actor_id=None, why=body["why"])
+        for role, body in spec["roles"].items()
     }
     detail = f"{spec['subsector']}: " + ", ".join(f"{role} {status}" for role, status in sorted(outcome.items()))
     statuses = set(outcome.values())
@@ -487,9 +526,10 @@ def _store_profile(spec: dict, name: str) -> FileResult:
 
 
 def store_profile_rows(
-    subsector: str, job_role: str, rows: list[dict], actor_id: int | None, profile: Any = None
+    subsector: str, job_role: str, rows: list[dict], actor_id: int | None, profile: Any = None, why: dict | None = None
 ) -> str:
-    """Make the profile's targets exactly `rows`, in place: "created", "updated" or "unchanged"."""
+    """Make the profile's targets exactly `rows` (and its reason `why`, when given), in place: "created",
+    "updated" or "unchanged"."""
     from uprest.frameworks.models import TargetProfile
 
     if profile is None:
@@ -501,6 +541,9 @@ def store_profile_rows(
         profile = TargetProfile(subsector=subsector, job_role=job_role)
         db.session.add(profile)
     changed = _sync_targets(profile, rows) or created
+    if why is not None and (profile.why or {}) != why:
+        profile.why = why
+        changed = True
     if changed:
         profile.updated_at = utcnow()
         profile.updated_by_id = actor_id
@@ -521,13 +564,19 @@ def _sync_targets(profile, rows: list[dict]) -> bool:
             changed = True
     for key, row in wanted.items():
         target = existing.get(key)
-        values = (row["min_level"], row["max_level"], row["importance"])
+        values = (row["min_level"], row["max_level"], row["importance"], row.get("why") or {})
         if target is None:
             profile.targets.append(
-                ProfileTarget(competence_key=key, min_level=values[0], max_level=values[1], importance=values[2])
+                ProfileTarget(
+                    competence_key=key,
+                    min_level=values[0],
+                    max_level=values[1],
+                    importance=values[2],
+                    why=values[3],
+                )
             )
             changed = True
-        elif (target.min_level, target.max_level, target.importance) != values:
-            target.min_level, target.max_level, target.importance = values
+        elif (target.min_level, target.max_level, target.importance, target.why or {}) != values:
+            target.min_level, target.max_level, target.importance, target.why = values
             changed = True
     return changed

@@ -136,6 +136,10 @@ class Item(db.Model):
     text: Mapped[I18n] = mapped_column(JSON)
     choices: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{"text": I18n, "correct": bool}]
     position: Mapped[int] = mapped_column(default=0)
+    # A statement describes what a person in one band of the scale can do ("foundation"); a knowledge question
+    # checks one level of it (2). None for items of revisions imported before items had them.
+    band: Mapped[str | None] = mapped_column(String(40))
+    level: Mapped[int | None]
 
     competence: Mapped[Competence] = relationship(back_populates="items")
 
@@ -148,7 +152,8 @@ class TargetProfile(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subsector: Mapped[str] = mapped_column(String(30))
-    job_role: Mapped[str] = mapped_column(String(20))  # owner | staff
+    job_role: Mapped[str] = mapped_column(String(20))  # owner | reception | ... (frameworks.loader.JOB_ROLES)
+    why: Mapped[I18n] = mapped_column(JSON, default=dict)  # why the role needs these targets
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
@@ -168,6 +173,7 @@ class ProfileTarget(db.Model):
     min_level: Mapped[int]
     max_level: Mapped[int | None]
     importance: Mapped[int] = mapped_column(default=2)  # 1 useful .. 3 essential
+    why: Mapped[I18n] = mapped_column(JSON, default=dict)  # optional: why this target for the role
 
     profile: Mapped[TargetProfile] = relationship(back_populates="targets")
 

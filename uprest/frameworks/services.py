@@ -28,6 +28,7 @@ from uprest.frameworks.models import (
 
 SUBSECTORS = loader.SUBSECTORS
 JOB_ROLES = loader.JOB_ROLES
+LEGACY_ROLE = "staff"  # the one role of staff before roles per sub-sector: shown only where a profile has it
 
 #: The generation of the frameworks' texts (names, levels, items): pages that show competences and are
 #: cached (an assessment result) are keyed by it, so a framework import shows at once (see uprest.cache).
@@ -218,16 +219,28 @@ def profile_for(subsector: str, job_role: str, create: bool = False) -> TargetPr
     return profile
 
 
+def profiles_of(subsector: str) -> list[TargetProfile]:
+    """The target profiles of a sub-sector with their targets, in the order of JOB_ROLES."""
+    profiles = db.session.scalars(
+        db.select(TargetProfile)
+        .where(TargetProfile.subsector == subsector)
+        .options(selectinload(TargetProfile.targets))
+    ).all()
+    order = {role: n for n, role in enumerate(JOB_ROLES)}
+    return sorted(profiles, key=lambda p: order.get(p.job_role, len(order)))
+
+
 def profiles_overview() -> dict[tuple[str, str], tuple[TargetProfile | None, int]]:
     """(subsector, job_role) -> (profile or None, number of targets), for every combination."""
     profiles = {
         (p.subsector, p.job_role): p
         for p in db.session.scalars(db.select(TargetProfile).options(selectinload(TargetProfile.targets)))
     }
+    roles = [r for r in JOB_ROLES if r != LEGACY_ROLE or any(role == r for _, role in profiles)]
     return {
         (s, r): (profiles.get((s, r)), len(profiles[(s, r)].targets) if (s, r) in profiles else 0)
         for s in SUBSECTORS
-        for r in JOB_ROLES
+        for r in roles
     }
 
 

@@ -38,11 +38,12 @@ def detail(code: str):
 @bp.route("/profiles")
 @roles_required(Role.TRAINER)
 def profiles():
+    overview = services.profiles_overview()
     return render_template(
         "frameworks/profiles.html",
-        overview=services.profiles_overview(),
+        overview=overview,
         subsectors=services.SUBSECTORS,
-        job_roles=services.JOB_ROLES,
+        job_roles=[r for r in services.JOB_ROLES if any(role == r for _, role in overview)],
         **_labels(),
     )
 
