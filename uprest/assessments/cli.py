@@ -17,8 +17,8 @@ def seed_demo() -> None:
 
 def submit_demo_assessment(user) -> None:
     """Take and submit the reception assessment of accommodation for `user`, once (flushes): confident in the
-    lower bands, less so higher up, and one knowledge question in four answered wrongly, so the result shows
-    targets met, gaps and a tempered level."""
+    lower bands, less so higher up, stronger in some competences than in others, and one knowledge question
+    in four answered wrongly, so the result shows targets met, gaps and a tempered level."""
     if services.latest_submitted_run(user) is not None or services.open_run(user):
         return
     try:
@@ -29,11 +29,12 @@ def submit_demo_assessment(user) -> None:
     pages = services.run_pages(run)
     answers = {}
     for page in pages:
-        for pc in page.competences:
+        for c, pc in enumerate(page.competences):
             bands = [b for b, _lo, _hi in scoring.band_ranges((lv.level, lv.band) for lv in page.framework.levels)]
+            strength = (1, 0, -1)[(pc.competence.id + c) % 3]  # some strong, some middling, some weak
             for item in pc.statements:
                 step = bands.index(item.band) if item.band in bands else 1
-                answers[item.id] = max(1, min(5, 4 - step + item.id % 2))
+                answers[item.id] = max(1, min(5, 4 - step + strength))
             for n, item in enumerate(pc.knowledge):
                 right = next(i for i, c in enumerate(item.choices) if c.get("correct"))
                 answers[item.id] = right if (item.id + n) % 4 else (right + 1) % len(item.choices)
