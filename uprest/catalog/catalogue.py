@@ -142,3 +142,29 @@ def module_choices(exclude: str | None = None) -> list[tuple[str, str]]:
         .order_by(Module.code)
     ).all()
     return [(code, f"{pick(title)} ({code})") for code, title in rows if code != exclude]
+
+
+# --- prerequisites ----------------------------------------------------------------------------
+
+
+def prerequisite_graph() -> dict[str, set[str]]:
+    """Module code -> the codes it needs, over every module's published version and its draft (both count:
+    a draft is published later, and the published version stays for learners until then)."""
+    rows = db.session.execute(
+        db.select(Module.code, ModuleVersion.prerequisites)
+        .join(ModuleVersion, ModuleVersion.module_id == Module.id)
+        .where((ModuleVersion.id == Module.published_version_id) | ModuleVersion.published_at.is_(None))
+    ).all()
+    graph: dict[str, set[str]] = {}
+    for code, needs in rows:
+        graph.setdefault(code, set()).update(c for c in needs or () if isinstance(c, str))
+    return graph
+
+
+def prerequisite_cycle(code: str, needs) -> tuple[str, ...] | None:
+    """The cycle that giving module `code` these prerequisites would make with the others; None if none."""
+    if not needs:
+        return None  # a module that needs nothing is on no cycle
+    graph = prerequisite_graph()
+    graph[code] = set(needs or ())
+    return rules.cycle_through(graph, code)

@@ -32,6 +32,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 try:
@@ -39,7 +40,7 @@ try:
 except ImportError:  # WTForms < 3.3
     SelectChoice = None
 
-from uprest.catalog import rules
+from uprest.catalog import catalogue, rules
 from uprest.catalog.services import OutcomeRow, QuestionData
 from uprest.frameworks.forms import CompetenceOption
 
@@ -253,6 +254,15 @@ class MetadataForm(FlaskForm):
     lang: str
     options: dict[str, CompetenceOption]
     existing_keys: set[str]
+    module_code: str
+
+    def validate_prerequisites(self, field) -> None:
+        """No cycle: a module cannot need, through its prerequisites, itself."""
+        cycle = catalogue.prerequisite_cycle(self.module_code, field.data or [])
+        if cycle:
+            raise ValidationError(
+                _("These prerequisites would form a cycle: %(cycle)s.", cycle=rules.cycle_text(cycle))
+            )
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
@@ -370,6 +380,7 @@ def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_ch
     else:
         form = MetadataForm(formdata=formdata)
     form.lang = lang
+    form.module_code = version.module.code
     form.options = {o.key: o for o in options}
     form.existing_keys = {o.competence_key for o in version.outcomes}
     form.eqf_level.choices = eqf_choices(_l("— None —"))

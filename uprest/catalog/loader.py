@@ -16,6 +16,8 @@ Idempotent by a content hash of the validated module (images count by their SHA-
   the version they enrolled in). An archived module stays archived.
 * refused instead: a code that belongs to a module a trainer authored in the browser, and a module with an
   unpublished browser draft (publish or discard it first, so that nobody's work is overwritten).
+* refused too: a module whose prerequisites form a cycle with the catalogue's modules or with other modules
+  of the same import ("a needs b, b needs a"); the error names the cycle.
 
 Competence keys of outcomes are checked against the current frameworks when any framework is loaded
 (``flask frameworks import`` first); otherwise only their form is.
@@ -358,9 +360,13 @@ def import_modules(path: str | Path) -> ImportReport:
     folders = module_folders(path)
     scales = current_scales() or None
     known = {f.name for f in folders} | set(db.session.scalars(db.select(Module.code)))
+    # Every folder is checked first, so that cycles of prerequisites through several modules of this import
+    # (and the catalogue) are found before anything is stored.
+    checked = {folder.name: _read_module(folder, scales, known) for folder in folders}
+    _refuse_cycles(checked, {folder.name: folder for folder in folders})
     kind = ContentKind(
         "module",
-        validate=partial(_read_module, scales=scales, known=known),
+        validate=lambda folder: checked[folder.name],
         store=partial(_store_module, competences_checked=scales is not None),
     )
     return content.import_units(folders, kind)
@@ -369,6 +375,33 @@ def import_modules(path: str | Path) -> ImportReport:
 def _read_module(folder: Path, scales: Mapping[str, int] | None, known: set[str]):
     spec, blobs, errors = validate_module(folder, scales, known)
     return (None if errors else (spec, blobs)), errors
+
+
+def _refuse_cycles(checked: dict[str, tuple], folders: dict[str, Path]) -> None:
+    """Refuse every valid module of the import that is on a cycle of prerequisites, with the catalogue's
+    modules (their published versions and drafts) or with the other valid modules of the import. A refused
+    module keeps what the catalogue has, so the check runs again until no cycle is left."""
+    from uprest.catalog.catalogue import prerequisite_graph
+
+    catalogue = prerequisite_graph()
+    while True:
+        graph = dict(catalogue)
+        valid = {code: ok[0] for code, (ok, _errors) in checked.items() if ok is not None}
+        graph.update({code: set(spec["prerequisites"]) for code, spec in valid.items()})
+        on_cycles = sorted(rules.modules_on_cycles(graph) & set(valid))
+        if not on_cycles:
+            return
+        for code in on_cycles:
+            cycle = rules.cycle_text(rules.cycle_through(graph, code) or ())
+            message = f"the prerequisites form a cycle: {cycle} (each module needs the next)"
+            checked[code] = (None, [_cycle_error(folders[code], message)])
+
+
+def _cycle_error(folder: Path, message: str) -> LoadError:
+    """The error at the line of `prerequisites:` in module.yaml."""
+    name = f"{folder.name}/module.yaml"
+    _data, root, _errors = content.parse_yaml((folder / "module.yaml").read_bytes(), name)
+    return LoadError(name, "prerequisites", message, content.line_of(root, ("prerequisites",)))
 
 
 def _store_module(checked: tuple[dict, dict[str, bytes]], name: str, competences_checked: bool) -> FileResult:

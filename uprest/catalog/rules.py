@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections import deque
+from collections.abc import Iterable, Mapping
 
 from uprest.config import LANGUAGES
 
@@ -223,3 +225,107 @@ def publish_problems(version) -> list[str]:
         if done < total:
             problems.append(f"en:{part}")
     return problems
+
+
+# --- prerequisites ------------------------------------------------------------------
+# A graph of prerequisites maps a module code to the codes it needs. A code named only as a prerequisite is a
+# module that needs nothing. Cycles ("a needs b, b needs a") are refused by the importer and by authoring.
+
+
+def _needs(graph: Mapping[str, Iterable[str]], code: str) -> list[str]:
+    return sorted(set(graph.get(code, ())))
+
+
+def _groups(graph: Mapping[str, Iterable[str]]) -> list[set[str]]:
+    """The strongly connected groups of the graph (Tarjan's algorithm, without recursion: long chains are fine)."""
+    nodes = sorted(set(graph) | {p for needs in graph.values() for p in needs})
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[set[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(graph.get(root, ())))]  # the order of prerequisites does not change the groups
+        while work:
+            node, todo = work[-1]
+            for nxt in todo:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(graph.get(nxt, ()))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    group: set[str] = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.add(member)
+                        if member == node:
+                            break
+                    groups.append(group)
+    return groups
+
+
+def _is_cyclic(graph: Mapping[str, Iterable[str]], group: set[str]) -> bool:
+    if len(group) > 1:
+        return True
+    (one,) = group
+    return one in set(graph.get(one, ()))
+
+
+def cycle_through(
+    graph: Mapping[str, Iterable[str]], code: str, within: set[str] | None = None
+) -> tuple[str, ...] | None:
+    """The shortest cycle of prerequisites from `code` back to it, e.g. ("a", "b", "a") for "a needs b, b needs
+    a"; None when `code` is on none. Deterministic (prerequisites are followed in code order)."""
+    parent: dict[str, str] = {}
+    queue = deque([code])
+    while queue:
+        node = queue.popleft()
+        for nxt in _needs(graph, node):
+            if within is not None and nxt not in within:
+                continue
+            if nxt == code:
+                chain = [node]
+                while chain[-1] != code:
+                    chain.append(parent[chain[-1]])
+                return (*reversed(chain), code)
+            if nxt not in parent:
+                parent[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def prerequisite_cycles(graph: Mapping[str, Iterable[str]]) -> list[tuple[str, ...]]:
+    """Every cycle of prerequisites: one for each group of modules that need each other, as the codes along it
+    from the group's first code back to that code, e.g. [("a", "b", "a")]. Sorted; empty when there is none."""
+    cycles = []
+    for group in _groups(graph):
+        if _is_cyclic(graph, group):
+            cycle = cycle_through(graph, min(group), within=group)
+            if cycle:
+                cycles.append(cycle)
+    return sorted(cycles)
+
+
+def modules_on_cycles(graph: Mapping[str, Iterable[str]]) -> set[str]:
+    """Every module that is on a cycle of prerequisites (it needs itself through its prerequisites)."""
+    return {code for group in _groups(graph) if _is_cyclic(graph, group) for code in group}
+
+
+def cycle_text(cycle: Iterable[str]) -> str:
+    """("a", "b", "a") -> "a → b → a"."""
+    return " → ".join(cycle)

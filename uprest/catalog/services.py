@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from uprest import cache
 from uprest.accounts.models import Role, User
-from uprest.catalog import rules, search
+from uprest.catalog import catalogue, rules, search
 from uprest.catalog.models import (
     Lesson,
     LessonText,
@@ -384,6 +384,9 @@ def update_metadata(module: Module, user: User, lang: str, data: dict, outcomes:
         if field in data:
             setattr(v, field, data[field])
     v.prerequisites = [c for c in v.prerequisites if c != module.code]
+    cycle = catalogue.prerequisite_cycle(module.code, v.prerequisites)
+    if cycle:
+        raise CatalogError(_l("These prerequisites would form a cycle: %(cycle)s.", cycle=rules.cycle_text(cycle)))
     old = {o.position: o for o in v.outcomes}
     v.outcomes.clear()
     db.session.flush()
