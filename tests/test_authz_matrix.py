@@ -240,6 +240,7 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # only the learner has a submitted assessment; the API answers 401 (not a redirect) when logged out
     "api.me_gaps": [GET("/api/v1/me/gaps", roles(404, anonymous=401, learner=200))],
+    "api.me_recommendations": [GET("/api/v1/me/recommendations", roles(404, anonymous=401, learner=200))],
     # --- assessments ---------------------------------------------------------------------------
     "assessments.index": [GET("/assessment", users(200))],
     "assessments.help": [GET("/assessment/help", public())],
@@ -259,6 +260,15 @@ MATRIX: dict[str, list[Case]] = {
     "assessments.report_pdf": [GET("/assessment/{done_run}/report.pdf", own_run(200))],
     # the owner of a business sees its combined profile; members and users without a business do not
     "assessments.business": [GET("/assessment/business", users(403, learner=200, other_learner=200))],
+    # --- learning plan (each user's own; only "learner" has an assessment and a plan) ------------
+    "recommendations.plan": [GET("/plan", users(200))],
+    # the learner's plan gets the recommended path; the others have no assessment: back to /plan, which says so
+    "recommendations.accept": [POST("/plan/accept", users(Redirect("/plan")), changes_data=True)],
+    "recommendations.budget": [POST("/plan/budget", roles(404, anonymous=LOGIN, learner=400), {"weekly_hours": "0"})],
+    "recommendations.remove": [
+        POST("/plan/remove", roles(404, anonymous=LOGIN, learner=Redirect("/plan")), {"code": "not-in-the-plan"})
+    ],
+    "recommendations.add": [POST("/plan/add", roles(404, anonymous=LOGIN, learner=400), {"code": "not-recommended"})],
     # --- frameworks and target profiles --------------------------------------------------------
     "frameworks.index": [GET("/competences", public())],
     "frameworks.detail": [GET("/competences/digcomp", public())],
@@ -344,6 +354,7 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     from uprest.catalog.models import ModuleFile
     from uprest.catalog.services import QuestionData
     from uprest.mail import OutboxMessage
+    from uprest.recommendations import services as plan_services
 
     make_assessment_frameworks()
     people = {
@@ -357,7 +368,11 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     _inv, join_token = make_invitation(business)
     inv_revoke, _token = make_invitation(business, "new.colleague@example.org")
     done_run = make_assessment_run(people["learner"], submitted=True)
+    # a later assessment with gaps that "pub-mod" closes, and a plan holding a module that is gone: the plan
+    # page shows the learner every form (remove, add, budget, accept)
+    make_assessment_run(people["learner"], submitted=True, rating=1)
     open_run = make_assessment_run(people["learner"], submitted=False)
+    plan_services.accept(people["learner"], ["gone-mod"])
 
     trainer = people["trainer"]
     published = make_module(trainer, "pub-mod")
