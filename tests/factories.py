@@ -647,9 +647,17 @@ def import_statuses(report) -> dict[str, str]:
 # --- modules written in the browser -------------------------------------------------------------
 
 
-def make_module(owner, code: str = "my-module", publish: bool = False):
+def make_module(
+    owner,
+    code: str = "my-module",
+    publish: bool = False,
+    *,
+    hours: float = 3.0,
+    outcomes: list[tuple[str, int, int]] | None = None,
+):
     """A module written in the browser by `owner`: one lesson, one question, complete in English; committed.
-    Needs the competence digcomp:1.1 (make_competences or make_assessment_frameworks)."""
+    `outcomes` are (competence key, from level, to level); by default digcomp:1.1 from 1 to 3, which needs
+    that competence (make_competences or make_assessment_frameworks)."""
     from uprest.catalog import services
     from uprest.catalog.services import OutcomeRow, QuestionData
 
@@ -663,7 +671,7 @@ def make_module(owner, code: str = "my-module", publish: bool = False):
             "summary": f"Summary {code}.",
             "quality_assurance": "Peer reviewed.",
             "provider": "Trainer Ltd",
-            "workload_hours": 3.0,
+            "workload_hours": hours,
             "ects": None,
             "eqf_level": 3,
             "participation": "blended",
@@ -673,7 +681,7 @@ def make_module(owner, code: str = "my-module", publish: bool = False):
             "max_attempts": 0,
             "shuffle": False,
         },
-        [OutcomeRow("digcomp:1.1", 1, 3, "Find things.")],
+        [OutcomeRow(key, lo, hi, "Find things.") for key, lo, hi in (outcomes or [("digcomp:1.1", 1, 3)])],
     )
     services.save_lesson(module, owner, None, "en", "first", "First lesson", "Hello **world**.")
     services.save_question(

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from tests.conftest import csrf_token, login
-from tests.factories import make_assessment_frameworks, make_assessment_run
+from tests.factories import make_assessment_frameworks, make_assessment_run, make_module
 from uprest.extensions import db as _db
 from uprest.recommendations.models import LearningPlan, PlanItem
 
@@ -22,47 +22,13 @@ MODULES = [
 ]
 
 
-def _publish_module(owner, code: str, hours: float, outcomes) -> None:
-    from uprest.catalog import services
-    from uprest.catalog.services import OutcomeRow, QuestionData
-
-    module = services.create_module(owner, code, f"Title {code}")
-    services.update_metadata(
-        module,
-        owner,
-        "en",
-        {
-            "title": f"Title {code}",
-            "summary": f"Summary {code}.",
-            "quality_assurance": "Peer reviewed.",
-            "provider": "Trainer Ltd",
-            "workload_hours": hours,
-            "ects": None,
-            "eqf_level": 3,
-            "participation": "online",
-            "assessment_type": "quiz",
-            "prerequisites": [],
-            "pass_mark": 60,
-            "max_attempts": 0,
-            "shuffle": False,
-        },
-        [OutcomeRow(key, lo, hi, f"Outcome {key}.") for key, lo, hi in outcomes],
-    )
-    services.save_lesson(module, owner, None, "en", "first", "First lesson", "Hello.")
-    services.save_question(
-        module, owner, None, "en", QuestionData("q1", "single", "Pick", ["Yes", "No"], [True, False], "")
-    )
-    services.publish(module)
-    _db.session.commit()
-
-
 @pytest.fixture()
 def world(app, create_user):
     """The assessment frameworks and three published modules, each closing one gap."""
     make_assessment_frameworks()
     trainer = create_user(role="trainer", email="trainer@example.org")
     for code, hours, outcomes in MODULES:
-        _publish_module(trainer, code, hours, outcomes)
+        make_module(trainer, code, publish=True, hours=hours, outcomes=outcomes)
 
 
 @pytest.fixture()
