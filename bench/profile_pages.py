@@ -18,6 +18,7 @@ Environment: UPREST_BENCH_DATABASE_URL as for bench/run.py.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import statistics
@@ -98,16 +99,29 @@ def main() -> None:
         scenarios = [s for s in scenarios if args.only in s[0]]
     if args.queries:
         scenarios = [s for s in scenarios if args.queries in s[0]]
+    html = client.get("/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    def requester(c, path):
+        """One request of the scenario: a GET (200), or for "POST /a,/b" a POST with the CSRF token to each
+        path in turn (a redirect)."""
+        if not path.startswith("POST "):
+            return lambda: c.get(path), 200
+        paths = itertools.cycle(path.removeprefix("POST ").split(","))
+        return lambda: c.post(next(paths), data={"csrf_token": csrf}), 302
+
     print("| scenario | path | SQL statements | CPU ms p50 | CPU ms p95 |")
     print("|---|---|---:|---:|---:|")
     for name, path, needs_login in scenarios:
         c = client if needs_login else anon
+        one, expected = requester(c, path)
         for _ in range(10):  # warm-up: caches, compiled templates, compiled SQL
-            assert c.get(path).status_code == 200, (path, c.get(path).status_code)
+            status = one().status_code
+            assert status == expected, (path, status)
         counter.statements.clear()
         empty_cache()
         counter.active = True
-        c.get(path)
+        one()
         counter.active = False
         n_queries = len(counter.statements)
         if args.queries:
@@ -125,14 +139,15 @@ def main() -> None:
         for _ in range(args.repeat):
             empty_cache()
             t0 = time.process_time()
-            c.get(path)
+            one()
             times.append((time.process_time() - t0) * 1000)
         if profiler is not None:
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         times.sort()
         p95 = times[int(len(times) * 0.95) - 1]
-        print(f"| {name} | `{path}` | {n_queries} | {statistics.median(times):.2f} | {p95:.2f} |", flush=True)
+        shown = bench_run.shown(path)
+        print(f"| {name} | `{shown}` | {n_queries} | {statistics.median(times):.2f} | {p95:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

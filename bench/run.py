@@ -11,7 +11,8 @@ run: the ratio is what we compare between machines.
     UPREST_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/run.py
 
 Scenarios are added by later features in SCENARIOS (a name, a path, and whether it needs a login).
-Results are printed as a Markdown table to paste into docs/performance.md.
+A path "POST /a,/b" posts a form with the logged-in session's CSRF token to each path in turn
+(bench/post.lua). Results are printed as a Markdown table to paste into docs/performance.md.
 
 On a machine where other work competes for the cores, the throughput of /healthz measured once at
 the start says little about the moment a later scenario ran: --paired measures /healthz again right
@@ -104,7 +105,8 @@ def seed(database_url: str, users: int) -> None:
             namespace: dict = {}
             exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
             if "seed" in namespace:
-                state.update(namespace["seed"](app, db) or {})
+                with app.test_request_context("/"):  # signal receivers may translate (need a locale)
+                    state.update(namespace["seed"](app, db) or {})
         (OUT / "state.json").write_text(json.dumps(state))
         print(f"seeded: {db.session.scalar(db.select(db.func.count(User.id)))} users")
 
@@ -127,7 +129,8 @@ def wait_ready(base: str, timeout: float = 30) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def login_cookie(base: str) -> str:
+def login_cookie(base: str) -> tuple[str, str]:
+    """The bench user's session cookie and a CSRF token of that session (from the home page's forms)."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(base + "/login").read().decode()
@@ -136,10 +139,32 @@ def login_cookie(base: str) -> str:
         {"email": "bench0@bench.example", "password": BENCH_PASSWORD, "csrf_token": token}
     ).encode()
     opener.open(base + "/login", data=data).read()
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
+    html = opener.open(base + "/").read().decode()  # the login started a new session: its own token
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    return "; ".join(f"{c.name}={c.value}" for c in jar), token
 
 
-def run_wrk(url: str, duration: int, connections: int, cookie: str | None) -> dict:
+def wrk_target(base: str, path: str, csrf: str) -> tuple[str, str, dict[str, str]]:
+    """(URL, wrk script, environment) of a scenario path: "POST /a,/b" posts the CSRF token to each path in
+    turn (bench/post.lua); any other path is a GET (bench/report.lua)."""
+    if not path.startswith("POST "):
+        return base + path, "report.lua", {}
+    paths = path.removeprefix("POST ").split(",")
+    body = urllib.parse.urlencode({"csrf_token": csrf})
+    return base + paths[0], "post.lua", {"BENCH_POST_PATHS": ",".join(paths), "BENCH_POST_BODY": body}
+
+
+def shown(path: str) -> str:
+    """A scenario path as the table shows it (a POST over many paths: the first one and how many more)."""
+    if not path.startswith("POST "):
+        return path
+    paths = path.removeprefix("POST ").split(",")
+    return f"POST {paths[0]}" + (f" (+{len(paths) - 1} more)" if len(paths) > 1 else "")
+
+
+def run_wrk(
+    url: str, duration: int, connections: int, cookie: str | None, script: str = "report.lua", env=None
+) -> dict:
     cmd = [
         "wrk",
         "-t2",
@@ -148,12 +173,12 @@ def run_wrk(url: str, duration: int, connections: int, cookie: str | None) -> di
         "--timeout",
         "10s",
         "-s",
-        str(ROOT / "bench" / "report.lua"),
+        str(ROOT / "bench" / script),
         url,
     ]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -209,7 +234,7 @@ def main() -> None:
     rounds: list[list[tuple[str, str, dict, float]]] = []
     try:
         wait_ready(base)
-        cookie = login_cookie(base)
+        cookie, csrf = login_cookie(base)
         scenarios = SCENARIOS + extra_scenarios()
         if args.only:
             scenarios = [s for s in scenarios if args.only in s[0] or s[0].startswith("trivial")]
@@ -223,8 +248,10 @@ def main() -> None:
                 if args.paired and not is_trivial:
                     run_wrk(base + "/healthz", 1, args.connections, None)
                     trivial_rps = run_wrk(base + "/healthz", args.duration, args.connections, None)["rps"]
-                run_wrk(base + path, 2, args.connections, cookie if needs_login else None)  # warm-up
-                r = run_wrk(base + path, args.duration, args.connections, cookie if needs_login else None)
+                url, script, env = wrk_target(base, path, csrf)
+                login = cookie if needs_login else None
+                run_wrk(url, 2, args.connections, login, script, env)  # warm-up
+                r = run_wrk(url, args.duration, args.connections, login, script, env)
                 if is_trivial and (trivial_rps is None or not args.paired):
                     trivial_rps = r["rps"]
                 ratio = r["rps"] / trivial_rps if trivial_rps else 0.0
@@ -251,7 +278,7 @@ def main() -> None:
         p95 = median([r[2]["p95_ms"] for r in runs])
         ratio = median([r[3] for r in runs])
         non2xx = sum(r[2]["non2xx"] for r in runs)
-        print(f"| {name} | `{path}` | {rps:.0f} | {p50:.1f} | {p95:.1f} | {ratio:.2f} | {non2xx} |")
+        print(f"| {name} | `{shown(path)}` | {rps:.0f} | {p50:.1f} | {p95:.1f} | {ratio:.2f} | {non2xx} |")
 
 
 if __name__ == "__main__":

@@ -695,3 +695,29 @@ def make_module(
         services.publish(module)
     db.session.commit()
     return module
+
+
+# --- the same request many times at once --------------------------------------------------------------
+
+
+def parallel_posts(app, client, url: str, data: dict, n: int = 20) -> list[int]:
+    """POST `data` to `url` from `n` threads at the same moment, each with the session of `client`; their
+    status codes."""
+    import threading
+
+    cookie = client.get_cookie("session")
+    barrier = threading.Barrier(n)
+    statuses = []
+
+    def worker():
+        own = app.test_client()
+        own.set_cookie(cookie.key, cookie.value)
+        barrier.wait()
+        statuses.append(own.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses

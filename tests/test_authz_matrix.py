@@ -101,6 +101,11 @@ def admins(answer) -> dict:
     return roles(403, anonymous=LOGIN, admin=answer)
 
 
+def own_enrolment(answer) -> dict:
+    """The learner enrolled in the module; anybody else's enrolment does not exist for them (404)."""
+    return roles(404, anonymous=LOGIN, learner=answer)
+
+
 def own_run(answer) -> dict:
     """The learner whose assessment run it is; anybody else's run does not exist for them (404)."""
     return roles(404, anonymous=LOGIN, learner=answer)
@@ -126,6 +131,7 @@ def POST(url, expect, data=None, **kw) -> Case:  # noqa: N802
 
 
 DRAFT = "/authoring/draft-mod"
+LEARN = "/learn/pub-mod"
 
 MATRIX: dict[str, list[Case]] = {
     # --- main ----------------------------------------------------------------------------------
@@ -229,6 +235,18 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "admin.outbox": [GET("/admin/outbox", admins(200))],
     "admin.outbox_message": [GET("/admin/outbox/{message_id}", admins(200))],
+    # --- xAPI: the read-only LRS (HTTP Basic clients, never the session) and its clients' administration ----
+    "xapi.about": [GET("/xapi/about", public())],
+    "xapi.statements": [GET("/xapi/statements", public(401))],
+    "xapi_admin.clients": [
+        GET("/admin/lrs-clients", admins(200)),
+        POST("/admin/lrs-clients", admins(200), {"name": ""}),
+    ],
+    "xapi_admin.deactivate": [
+        POST(
+            "/admin/lrs-clients/{lrs_client_id}/deactivate", admins(Redirect("/admin/lrs-clients")), changes_data=True
+        ),
+    ],
     # --- JSON API ------------------------------------------------------------------------------
     "api.openapi": [GET("/api/v1/openapi.json", public())],
     "api.frameworks": [GET("/api/v1/frameworks", public())],
@@ -241,6 +259,7 @@ MATRIX: dict[str, list[Case]] = {
     # only the learner has a submitted assessment; the API answers 401 (not a redirect) when logged out
     "api.me_gaps": [GET("/api/v1/me/gaps", roles(404, anonymous=401, learner=200))],
     "api.me_recommendations": [GET("/api/v1/me/recommendations", roles(404, anonymous=401, learner=200))],
+    "api.me_progress": [GET("/api/v1/me/progress", roles(200, anonymous=401))],
     # --- assessments ---------------------------------------------------------------------------
     "assessments.index": [GET("/assessment", users(200))],
     "assessments.help": [GET("/assessment/help", public())],
@@ -334,6 +353,46 @@ MATRIX: dict[str, list[Case]] = {
     "catalog.remove_editor": [
         POST(DRAFT + "/editors/{coeditor_id}/delete", editors(Redirect(DRAFT)), changes_data=True),
     ],
+    # --- learning: each learner's own enrolment ("learner" is enrolled in pub-mod with attempt 1 open) -----
+    "learning.index": [GET("/learn", users(200))],
+    "learning.enrol": [
+        POST("/learn/draft-mod/enrol", users(404), variant="a draft is not open"),
+        POST("/learn/pub-mod/enrol", users(Redirect("/learn/pub-mod")), changes_data=True),
+    ],
+    "learning.module": [GET(LEARN, own_enrolment(200))],
+    "learning.lesson": [GET(LEARN + "/lessons/1", own_enrolment(200))],
+    "learning.mark_read": [POST(LEARN + "/lessons/1/read", own_enrolment(Redirect(LEARN)))],
+    "learning.quiz": [GET(LEARN + "/quiz", own_enrolment(200))],
+    # the open attempt, not a new one
+    "learning.start": [POST(LEARN + "/quiz/start", own_enrolment(Redirect(LEARN + "/quiz/1")))],
+    "learning.attempt": [GET(LEARN + "/quiz/1", own_enrolment(200))],
+    "learning.save": [POST(LEARN + "/quiz/1/save", own_enrolment(Redirect(LEARN + "/quiz/1")), {"attempt": "1"})],
+    # no answer given: the page again, asking for them
+    "learning.submit": [POST(LEARN + "/quiz/1/submit", own_enrolment(400), {"attempt": "1"})],
+    "learning.result": [GET(LEARN + "/quiz/1/result", own_enrolment(Redirect(LEARN + "/quiz/1")))],
+    # --- the trainer's view of their learners ("attendee" is enrolled in pub-mod) -------------------
+    "teaching.index": [GET("/teaching", trainers(200))],
+    "teaching.module": [
+        GET("/teaching/pub-mod", editors(200)),
+        GET("/teaching/draft-mod", editors(200), variant="draft, no learners"),
+        GET("/teaching/no-such-mod", trainers(404), variant="unknown module"),
+    ],
+    # pub-mod asks for no attendance: back to the list with a message, nothing changes
+    "teaching.attendance": [
+        POST(
+            "/teaching/pub-mod/enrolments/{pub_enrolment}/attendance",
+            editors(Redirect("/teaching/pub-mod")),
+            {"attended": "1"},
+        ),
+        POST(
+            "/teaching/draft-mod/enrolments/{pub_enrolment}/attendance",
+            editors(404),
+            {"attended": "1"},
+            variant="another module's enrolment",
+        ),
+    ],
+    "teaching.learners_csv": [GET("/teaching/pub-mod/learners.csv", editors(200))],
+    "teaching.questions_csv": [GET("/teaching/pub-mod/questions.csv", editors(200))],
 }
 
 # (endpoint, method, variant, role) -> why the answer differs from the matrix today.
@@ -353,6 +412,8 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     from uprest.catalog import services as catalog
     from uprest.catalog.models import ModuleFile
     from uprest.catalog.services import QuestionData
+    from uprest.learning import quizzes as learning_quizzes
+    from uprest.learning import services as learning_services
     from uprest.mail import OutboxMessage
     from uprest.recommendations import services as plan_services
 
@@ -387,6 +448,15 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     catalog_files.add_image(draft, trainer, "a.png", png(3, 3))
     catalog_files.add_image(draft, trainer, "b.png", png(4, 4))
     catalog.share(draft, coeditor.email)
+    attendee = create_user(role="learner", email="attendee@example.org")
+    pub_enrolment, _created = learning_services.enrol(attendee, published)
+    own, _created = learning_services.enrol(people["learner"], published)
+    learning_quizzes.start_attempt(own)
+    db.session.commit()
+
+    from uprest.xapi import services as xapi_services
+
+    lrs_client, _secret = xapi_services.create_client("Matrix LRS")
     db.session.commit()
 
     reset_token = make_reset_token(people["learner"])
@@ -411,6 +481,8 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
         "published_sha": sha(published, "map.png"),
         "draft_sha": sha(draft, "a.png"),
         "unpublished_sha": sha(published, "new.png"),
+        "lrs_client_id": lrs_client.id,
+        "pub_enrolment": pub_enrolment.id,
     }
     return people, values
 

@@ -84,8 +84,16 @@ QUERY_NASTY: list = [
 # Query parameters some view reads (besides those a page shows in its own links and GET forms).
 QUERY_ARGS = ("page", "per_page", "v", "lang", "next")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# Posts that no page shows a form for, as the matrix calls them: (endpoint, variant). Neither has fields.
-FORMLESS = {("assessments.page", "submitted"), ("catalog.status_action", "")}
+# Posts that no page shows a form for, as the matrix calls them: (endpoint, variant).
+FORMLESS = {
+    ("assessments.page", "submitted"),
+    ("catalog.status_action", ""),
+    ("learning.enrol", "a draft is not open"),  # no field: the CSRF token only
+    ("learning.start", ""),  # the learner's attempt is open: the quiz page links to it (the CSRF token only)
+    # pub-mod asks for no attendance, so no page shows the button; its one field is tested in test_teaching.py
+    ("teaching.attendance", ""),
+    ("teaching.attendance", "another module's enrolment"),
+}
 
 
 # --- which role runs each case ------------------------------------------------------------------
@@ -147,6 +155,7 @@ class Form:
     values: dict[str, list[str]] = field(default_factory=dict)  # what the form posts as rendered
     names: set[str] = field(default_factory=set)  # every field name, buttons included
     files: set[str] = field(default_factory=set)
+    also_posts_to: list[str] = field(default_factory=list)  # buttons with a formaction of their own
 
 
 class FormParser(HTMLParser):
@@ -165,6 +174,8 @@ class FormParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "button" and self.form is not None and a.get("formaction"):
+            self.form.also_posts_to.append(urlsplit(a["formaction"]).path)
         if tag == "form":
             action = urlsplit(a.get("action") or self.page_path).path or self.page_path
             self.form = Form(action=action, method=(a.get("method") or "get").lower())
@@ -205,6 +216,11 @@ class FormParser(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "form":
+            if self.form is not None:  # the same fields, posted to a button's own address
+                for action in self.form.also_posts_to:
+                    self.forms.append(
+                        Form(action, self.form.method, self.form.values, self.form.names, self.form.files)
+                    )
             self.form = None
         elif tag == "select" and self.select and self.form is not None:
             if not self.select_chosen and self.select_first is not None:

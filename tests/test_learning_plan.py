@@ -4,12 +4,11 @@ parallel accepts, other learners, the assessment pointer, the API answer, the ho
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
 from tests.conftest import csrf_token, login
-from tests.factories import make_assessment_frameworks, make_assessment_run, make_module
+from tests.factories import make_assessment_frameworks, make_assessment_run, make_module, parallel_posts
 from uprest.extensions import db as _db
 from uprest.recommendations.models import LearningPlan, PlanItem
 
@@ -124,23 +123,7 @@ def test_budget_changes_weeks(client, learner):
 
 
 def _parallel_accepts(app, client, n: int = 20) -> list[int]:
-    token = csrf_token(client, "/plan")
-    cookie = client.get_cookie("session")
-    barrier = threading.Barrier(n)
-    statuses = []
-
-    def worker():
-        own = app.test_client()
-        own.set_cookie(cookie.key, cookie.value)
-        barrier.wait()
-        statuses.append(own.post("/plan/accept", data={"csrf_token": token}).status_code)
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return statuses
+    return parallel_posts(app, client, "/plan/accept", {"csrf_token": csrf_token(client, "/plan")}, n)
 
 
 def test_parallel_accepts_leave_one_plan(app, client, learner):

@@ -14,7 +14,7 @@ from tests.factories import import_modules, module_doc, write_module
 from tests.test_migrations import empty_app  # noqa: F401  (the fixture: an app on an empty database)
 from uprest import ROOT
 from uprest.catalog import catalogue, search, services
-from uprest.catalog.models import Lesson, LessonText, Module, ModuleVersion, SearchDocument
+from uprest.catalog.models import Module, SearchDocument
 from uprest.extensions import utcnow
 
 Filters = catalogue.Filters
@@ -326,24 +326,41 @@ def test_migration_fills_the_index_from_published_versions(empty_app):  # noqa: 
     directory = str(ROOT / "migrations")
     with empty_app.app_context():
         upgrade(directory=directory, revision=_previous_revision())
-        module = Module(code="old-one", status="published")
-        version = ModuleVersion(
-            module=module,
-            version=1,
-            title={"en": "Lasting", "sv": "Hållbarhet"},
-            summary={"en": "Old summary."},
-            quality_assurance={},
-            provider="",
-            languages=["en"],
-            search_text="",
-            published_at=utcnow(),
+        # The tables as they were at that revision (later revisions add columns the models know).
+        tables = sa.MetaData()
+        tables.reflect(db.session.connection(), only=["modules", "module_versions", "lessons", "lesson_texts"])
+        modules, versions, lessons, texts = (
+            tables.tables[n] for n in ("modules", "module_versions", "lessons", "lesson_texts")
         )
-        version.lessons = [
-            Lesson(position=1, slug="one", texts=[LessonText(lang="en", title="One", body_md="About *tourisms*.")])
-        ]
-        db.session.add(version)
-        db.session.flush()
-        module.published_version = version
+        now = utcnow()
+        run = db.session.execute
+        module_id = run(
+            modules.insert().values(code="old-one", status="published", created_at=now, updated_at=now)
+        ).inserted_primary_key[0]
+        version_id = run(
+            versions.insert().values(
+                module_id=module_id,
+                version=1,
+                title={"en": "Lasting", "sv": "Hållbarhet"},
+                summary={"en": "Old summary."},
+                quality_assurance={},
+                provider="",
+                workload_hours=1.0,
+                participation="online",
+                assessment_type="quiz",
+                languages=["en"],
+                prerequisites=[],
+                pass_mark=70,
+                max_attempts=3,
+                shuffle=True,
+                search_text="",
+                created_at=now,
+                published_at=now,
+            )
+        ).inserted_primary_key[0]
+        run(modules.update().where(modules.c.id == module_id).values(published_version_id=version_id))
+        lesson_id = run(lessons.insert().values(version_id=version_id, position=1, slug="one")).inserted_primary_key[0]
+        run(texts.insert().values(lesson_id=lesson_id, lang="en", title="One", body_md="About *tourisms*."))
         db.session.commit()
         upgrade(directory=directory)
         assert found("tourism") == ["old-one"]

@@ -203,6 +203,74 @@ def test_login_limit_holds_across_workers(server):
     assert statuses == [200] * 3 + [429] * 5
 
 
+SETUP = """
+from tests.conftest import PASSWORD
+from tests.factories import make_competences, make_module
+from uprest import create_app
+from uprest.accounts import services
+from uprest.extensions import db
+
+app = create_app()
+with app.app_context(), app.test_request_context():
+    make_competences()
+    trainer = services.register_user(name="T", email="trainer@example.org", password=PASSWORD, locale="en", municipality_id=None, role="trainer")
+    services.register_user(name="L", email="learner@example.org", password=PASSWORD, locale="en", municipality_id=None, role="learner")
+    make_module(trainer, "parallel", publish=True)
+    db.session.commit()
+"""
+
+
+def _post_all(browser: _Browser, path: str, data: dict, n: int = 20) -> list[int]:
+    body = urllib.parse.urlencode(data, doseq=True).encode()
+    barrier = threading.Barrier(n)
+
+    def post(_):
+        barrier.wait()
+        try:
+            with browser.opener.open(browser.base + path, data=body, timeout=30) as resp:
+                return resp.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(post, range(n)))
+
+
+def test_parallel_learning_posts_across_workers_leave_one_record(server, database_url):
+    """The same enrolment, lesson completion, quiz start and quiz submission, each sent 20 times at once to
+    several workers, leave one record each."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import PASSWORD
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPREST_")}
+    env.update(UPREST_DATABASE_URL=database_url, UPREST_SECRET_KEY="server-test-secret-key-0123456789abcdef")
+    subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True)
+    browser = _Browser(server["base"])
+    assert browser.login("learner@example.org", PASSWORD) == 200
+    html = browser.opener.open(server["base"] + "/courses/parallel", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    engine = create_engine(database_url)
+
+    def count(sql: str) -> int:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar_one()
+
+    try:
+        assert set(_post_all(browser, "/learn/parallel/enrol", {"csrf_token": token})) == {200}
+        assert count("SELECT count(*) FROM enrolments") == 1
+        assert set(_post_all(browser, "/learn/parallel/lessons/1/read", {"csrf_token": token})) == {200}
+        assert count("SELECT count(*) FROM lesson_progress") == 1
+        assert set(_post_all(browser, "/learn/parallel/quiz/start", {"csrf_token": token})) == {200}
+        assert count("SELECT count(*) FROM quiz_attempts") == 1
+        answers = {"csrf_token": token, "attempt": "1", "q_q1": "0"}
+        assert set(_post_all(browser, "/learn/parallel/quiz/1/submit", answers)) == {200}
+        assert count("SELECT count(*) FROM quiz_attempts WHERE submitted_at IS NOT NULL") == 1
+        assert count("SELECT count(*) FROM attempt_answers") == 1
+    finally:
+        engine.dispose()
+
+
 def _hammer(base: str, seconds: float) -> list:
     end = time.monotonic() + seconds
 

@@ -87,6 +87,11 @@ class Config:
     BACKUP_KEEP_WEEKLY: int = 4
     BACKUP_KEEP_MONTHLY: int = 6
     BACKUP_COMPRESS: bool = False  # gzip SQLite backups (pg_dump's archive is compressed anyway)
+    # xAPI statements sent on to an external LRS by the worker (docs/xapi.md): the LRS's endpoint (".../statements"
+    # is added) and its HTTP Basic credentials. No URL: nothing is forwarded.
+    XAPI_FORWARD_URL: str | None = None
+    XAPI_FORWARD_USERNAME: str | None = None
+    XAPI_FORWARD_PASSWORD: str | None = None
 
 
 #: UPREST_* variables that are read by the tools around the app (tests, bench), not by the app.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, get_locale, refresh  # noqa: F401  (re-exported)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,10 @@ def supported() -> list[str]:
 
 
 def select_locale() -> str:
-    """The user's saved preference, else the switcher's choice, else Accept-Language."""
+    """The user's saved preference, else the switcher's choice, else Accept-Language; outside a request (CLI
+    commands, the workers) the default language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     langs = supported()
     if current_user and current_user.is_authenticated and current_user.locale in langs:
         return current_user.locale

@@ -364,6 +364,24 @@ def housekeeping() -> int:
     return purge_expired() + sum(task() or 0 for task in hooks("housekeeping"))
 
 
+def run_outbox_workers(limit: int = 100) -> None:
+    """One pass of every feature's outbox (``Feature.outbox_worker``, e.g. xAPI forwarding); a failing one is
+    logged and does not stop the others or the worker."""
+    from uprest.registry import features, resolve
+
+    for feature in features():
+        if not feature.outbox_worker:
+            continue
+        try:
+            sent, failed = resolve(feature.outbox_worker)(limit)
+        except Exception:  # noqa: BLE001 - a database or network hiccup must not end the worker
+            db.session.rollback()
+            log.exception("worker: the %s outbox pass failed; trying again", feature.name)
+            continue
+        if sent or failed:
+            log.info("worker: %s outbox sent %s, failed %s", feature.name, sent, failed)
+
+
 def run_worker(*, interval: float = 2.0, once: bool = False, limit: int = 100) -> None:
     """Deliver pending mail until stopped (Ctrl-C, SIGTERM). Without SMTP, mail stays in the outbox.
     Once an hour (and on the first pass) mail older than the retention period is deleted (``purge_outbox``)."""
@@ -392,6 +410,7 @@ def run_worker(*, interval: float = 2.0, once: bool = False, limit: int = 100) -
                 sent = failed = 0
             if sent or failed:
                 log.info("mail worker: sent %s, failed %s", sent, failed)
+        run_outbox_workers(limit)
         db.session.remove()
         if once:
             return

@@ -48,6 +48,9 @@ class Card:
     text: str
     url: str
     action: str
+    #: A share done (0..1) shown as a progress bar, and short lines under the text.
+    progress: float | None = None
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,18 @@ class Feature:
     demo: str | None = None
     #: ``housekeeping() -> int``: periodic clean-up (expired rows), run hourly by the worker; flushes, returns a count.
     housekeeping: str | None = None
+    #: ``outbox_worker(limit) -> (sent, failed)``: deliver the feature's own outbox (work that may wait or fail),
+    #: called on every tick of the worker (``flask mail worker``); claims its rows safely and commits itself.
+    outbox_worker: str | None = None
     #: ``dashboard_cards(user) -> list[Card]``.
     dashboard_cards: str | None = None
     #: ``export_user_data(user) -> dict`` (merged into the user's data download).
     export_user_data: str | None = None
     #: ``erase_user_data(user) -> None`` (flushes, never commits).
     erase_user_data: str | None = None
+    #: ``module_panel(user, code) -> Markup | None``: a panel on a course module's public page for this user
+    #: (enrol, continue learning); the page itself is the same for everyone.
+    module_panels: str | None = None
     #: Modules under ``uprest.api`` that add the feature's routes and OpenAPI paths.
     api: tuple[str, ...] = ()
     #: Signal name (see uprest/signals.py) -> receiver, "module:function".
@@ -120,6 +129,7 @@ def references(feature: Feature) -> list[str]:
             feature.models,
             feature.demo,
             feature.housekeeping,
+            feature.outbox_worker,
             feature.dashboard_cards,
             feature.export_user_data,
             feature.erase_user_data,

@@ -9,13 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional
 
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3
-    SelectChoice = None
-
 from uprest.accounts.forms import subsector_choices
 from uprest.assessments.services import Page
+from uprest.forms import select_choices
 from uprest.frameworks.forms import job_role_labels
 from uprest.i18n import pick
 
@@ -64,13 +60,6 @@ class SubmitForm(FlaskForm):
     """The final submit button (a CSRF token only)."""
 
 
-def _choices(pairs):
-    """(value, label) pairs as WTForms wants them (SelectChoice since 3.3, tuples before)."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def field_name(item_id: int) -> str:
     return f"{ITEM_PREFIX}{item_id}"
 
@@ -95,14 +84,14 @@ def page_form(page: Page, *, formdata=None, answers: dict[int, int] | None = Non
             setattr(
                 PageForm,
                 field_name(item.id),
-                RadioField(pick(item.text), choices=_choices(SCALE), coerce=int, validators=[Optional()]),
+                RadioField(pick(item.text), choices=select_choices(SCALE), coerce=int, validators=[Optional()]),
             )
         for item in pc.knowledge:
             choices = [(i, pick(item.choices[i].get("text"))) for i in choice_order(pc.target.run_id, item)]
             setattr(
                 PageForm,
                 field_name(item.id),
-                RadioField(pick(item.text), choices=_choices(choices), coerce=int, validators=[Optional()]),
+                RadioField(pick(item.text), choices=select_choices(choices), coerce=int, validators=[Optional()]),
             )
     form = PageForm(formdata=formdata) if formdata is not None else PageForm()
     if formdata is None and answers:

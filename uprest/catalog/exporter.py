@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from uprest.catalog import rules
 from uprest.catalog.loader import LANGS
 
 # --- export -------------------------------------------------------------------------------------------------
@@ -64,7 +65,22 @@ def _module_document(code: str, v) -> dict[str, Any]:
         for o in v.outcomes
     ]
     meta["quiz"] = {"pass_mark": v.pass_mark, "max_attempts": v.max_attempts, "shuffle": v.shuffle}
+    completion = _completion_document(v)
+    if completion:
+        meta["completion"] = completion
     return meta
+
+
+def _completion_document(v) -> dict[str, Any]:
+    """The completion block: only what differs from the default (every lesson; attendance when blended or
+    on-site), so that course folders without the block export as they were."""
+    block: dict[str, Any] = {}
+    lessons = rules.canonical_lessons(v.required_lessons, [le.slug for le in v.lessons])
+    if lessons is not None:
+        block["lessons"] = lessons
+    if bool(v.requires_attendance) != rules.default_attendance(v.participation):
+        block["attendance"] = bool(v.requires_attendance)
+    return block
 
 
 def _quiz_document(v, lang: str) -> list[dict]:

@@ -7,11 +7,14 @@ import hashlib
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from uprest.accounts.models import User
-from uprest.catalog import rules
+from uprest.catalog import markdown, rules
 from uprest.catalog.models import (
+    Lesson,
+    LessonText,
     Module,
     ModuleFile,
     ModuleVersion,
@@ -109,3 +112,11 @@ def delete_image(module: Module, user: User, name: str) -> None:
     vf = file_for_name(v, name) or _raise(_l("There is no image called %(name)s.", name=name))
     v.files.remove(vf)
     db.session.flush()
+
+
+def lesson_html(module: Module, version: ModuleVersion, lesson: Lesson, lang: str) -> tuple[LessonText, Markup] | None:
+    """A lesson's text in `lang` (English when it has none) and its sanitised HTML, images from `version`."""
+    text = lesson.text_in(lang) or lesson.text_in("en")
+    if text is None:
+        return None
+    return text, Markup(markdown.render(text.body_md, image_resolver(module, version)))

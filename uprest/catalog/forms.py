@@ -34,6 +34,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 try:
     from wtforms.fields.choices import SelectChoice
@@ -241,6 +242,16 @@ class MetadataForm(FlaskForm):
         ],
     )
     shuffle = BooleanField(_l("Shuffle questions and choices"))
+    # The completion rule. completion_shown: the slugs of the lessons the form showed (absent: a form without
+    # the rule, which then stays as it is); every shown lesson ticked is "every lesson" (None).
+    completion_shown = HiddenField()
+    required_lessons = SelectMultipleField(
+        _l("Lessons that must be read"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    requires_attendance = BooleanField(_l("Attendance at a session is required"))
     outcomes = FieldList(FormField(OutcomeRowForm), max_entries=30)
     add_competence = SelectField(_l("Add an outcome for the competence"), validators=[Optional()])
     add_from = IntegerField(_l("From level"), validators=[Optional()])
@@ -268,6 +279,8 @@ class MetadataForm(FlaskForm):
         super().validate(extra_validators)
         if self.lang == "en" and not (self.title.data or "").strip():
             self.title.errors.append(_("English is the fallback: please enter the title in English."))
+        if self.completion_shown.raw_data:
+            self._validate_completion()
         seen: set[str] = set()
         for entry in self.outcomes:
             row = entry.form
@@ -296,6 +309,32 @@ class MetadataForm(FlaskForm):
         self.outcomes.errors = row_errors if any(row_errors) else []
         return not self.errors
 
+    def _validate_completion(self) -> None:
+        slugs = [slug for slug, _label in self.required_lessons.choices]
+        checked = self.required_lessons.data or []
+        gone = [s for s in checked if s not in slugs]
+        if gone:
+            msg = _("The lesson %(slug)s no longer exists: please check the completion rule.", slug=gone[0])
+            self.required_lessons.errors.append(msg)
+        elif slugs and not checked:
+            self.required_lessons.errors.append(_("Choose at least one lesson that must be read."))
+        if self.requires_attendance.data and self.participation.data == "online":
+            self.requires_attendance.errors.append(
+                _("An online module has no session to attend: attendance cannot be required.")
+            )
+
+    def completion_data(self) -> dict:
+        """The rule for the service; nothing when the form did not show it."""
+        if not self.completion_shown.raw_data:
+            return {}
+        shown, checked = (self.completion_shown.data or "").split(), set(self.required_lessons.data or [])
+        order = [slug for slug, _label in self.required_lessons.choices]
+        every = all(s in checked for s in shown)
+        return {
+            "required_lessons": None if every else [s for s in order if s in checked],
+            "requires_attendance": bool(self.requires_attendance.data),
+        }
+
     def _top(self, key: str) -> int:
         option = self.options.get(key)
         return option.scale_max if option else 100
@@ -315,6 +354,7 @@ class MetadataForm(FlaskForm):
             "pass_mark": self.pass_mark.data,
             "max_attempts": self.max_attempts.data,
             "shuffle": bool(self.shuffle.data),
+            **self.completion_data(),
         }
 
     def outcome_rows(self) -> list[OutcomeRow]:
@@ -350,6 +390,11 @@ def _check_levels(lo_field, hi_field, top: int) -> None:
         hi_field.errors.append(_("The level reached must be higher than the starting level."))
 
 
+def _lesson_label(lesson, lang: str) -> str:
+    text = lesson.text_in(lang) or lesson.text_in("en")
+    return f"{lesson.position}. {text.title if text else lesson.slug}"
+
+
 def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_choices, formdata=None) -> MetadataForm:
     if formdata is None:
         data = {
@@ -366,6 +411,11 @@ def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_ch
             "pass_mark": version.pass_mark,
             "max_attempts": version.max_attempts,
             "shuffle": version.shuffle,
+            "completion_shown": " ".join(le.slug for le in version.lessons),
+            "required_lessons": (
+                [le.slug for le in version.lessons] if version.required_lessons is None else version.required_lessons
+            ),
+            "requires_attendance": version.requires_attendance,
             "outcomes": [
                 {
                     "competence_key": o.competence_key,
@@ -387,6 +437,7 @@ def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_ch
     form.participation.choices = list(participation_labels().items())
     form.assessment_type.choices = list(assessment_labels().items())
     form.prerequisites.choices = prereq_choices
+    form.required_lessons.choices = [(le.slug, _lesson_label(le, lang)) for le in version.lessons]
     blank = _l("— Choose a competence —")
     if SelectChoice is None:
         form.add_competence.choices = [("", blank)] + [(o.key, o.label) for o in options]

@@ -57,8 +57,9 @@ MODULE_FIELDS = [
     "assessment_type",
     "outcomes",
 ]
-MODULE_OPTIONAL_FIELDS = ["ects", "eqf_level", "quality_assurance", "prerequisites", "quiz"]
+MODULE_OPTIONAL_FIELDS = ["ects", "eqf_level", "quality_assurance", "prerequisites", "quiz", "completion"]
 QUIZ_DEFAULTS = {"pass_mark": 70, "max_attempts": 3, "shuffle": True}
+COMPLETION_FIELDS = ["lessons", "attendance"]
 
 __all__ = ["FileResult", "ImportReport", "LoadError", "import_modules", "validate_module"]
 
@@ -81,11 +82,13 @@ def validate_module(
     if not (folder / "module.yaml").is_file():
         return None, {}, [LoadError(f"{code}/module.yaml", "", "no such file")]
     known = set(known_codes or ()) | {code}
-    build = partial(_module_yaml, code=code, scales=scales, known=known)
+    blobs, images, image_errors = _images(folder / "images", code)
+    lessons, lesson_errors = _lessons(folder / "lessons", code, set(images))
+    slugs = [le["slug"] for le in lessons]  # the completion rule in module.yaml names them
+    build = partial(_module_yaml, code=code, scales=scales, known=known, slugs=slugs)
     spec, errors = content.check_yaml((folder / "module.yaml").read_bytes(), f"{code}/module.yaml", build)
     spec = spec or {}
-    blobs, spec["images"], image_errors = _images(folder / "images", code)
-    spec["lessons"], lesson_errors = _lessons(folder / "lessons", code, set(spec["images"]))
+    spec["images"], spec["lessons"] = images, lessons
     spec["questions"], quiz_errors = validate_quizzes(folder, code, spec.get("assessment_type"))
     errors = [*errors, *image_errors, *lesson_errors, *quiz_errors]
     if errors:
@@ -96,7 +99,9 @@ def validate_module(
 # module.yaml
 
 
-def _module_yaml(ck: Checker, data: Any, code: str, scales: Mapping[str, int] | None, known: set[str]) -> dict:
+def _module_yaml(
+    ck: Checker, data: Any, code: str, scales: Mapping[str, int] | None, known: set[str], slugs: list[str]
+) -> dict:
     doc = ck.mapping(data, (), MODULE_FIELDS, MODULE_OPTIONAL_FIELDS)
     if doc is None:
         return {}
@@ -105,6 +110,7 @@ def _module_yaml(ck: Checker, data: Any, code: str, scales: Mapping[str, int] | 
     spec["prerequisites"] = _prerequisites(ck, doc.get("prerequisites"), code, known)
     spec["outcomes"] = _outcomes(ck, doc.get("outcomes"), scales) if "outcomes" in doc else []
     spec["quiz"] = _quiz_settings(ck, doc)
+    spec["completion"] = _completion(ck, doc, spec["participation"], slugs)
     return spec
 
 
@@ -216,6 +222,44 @@ def _quiz_settings(ck: Checker, doc: dict) -> dict[str, Any]:
         if "shuffle" in q:
             settings["shuffle"] = ck.flag(q["shuffle"], ("quiz", "shuffle"))
     return settings
+
+
+def default_completion(participation: str | None) -> dict[str, Any]:
+    """Without a completion block: every lesson; attendance when the module has sessions (blended, on-site)."""
+    return {"lessons": None, "attendance": rules.default_attendance(participation)}
+
+
+def _completion(ck: Checker, doc: dict, participation: str | None, slugs: list[str]) -> dict[str, Any]:
+    """{"lessons": None (every lesson) or slugs in lesson order, "attendance": bool}."""
+    rule, c = default_completion(participation), doc.get("completion")
+    if c is None or not ck.mapping(c, ("completion",), [], COMPLETION_FIELDS):
+        return rule
+    if "lessons" in c:
+        rule["lessons"] = _required_lessons(ck, c["lessons"], slugs)
+    if "attendance" in c:
+        rule["attendance"] = ck.flag(c["attendance"], ("completion", "attendance"))
+        if rule["attendance"] and participation == "online":
+            ck.error(("completion", "attendance"), "an online module has no session to attend")
+    return rule
+
+
+def _required_lessons(ck: Checker, value: Any, slugs: list[str]) -> list[str] | None:
+    """`all` (None) or a non-empty list of the module's lesson slugs (the NN-slug of the lesson files)."""
+    path = ("completion", "lessons")
+    if value == "all":
+        return None
+    if not isinstance(value, list) or not value:
+        ck.error(path, "must be all or a list of lesson slugs, e.g. [intro, checklist]")
+        return None
+    wanted: list[str] = []
+    for i, raw in enumerate(value):
+        if not isinstance(raw, str) or raw not in slugs:
+            ck.error((*path, i), f"{raw!r} is not one of the module's lessons ({', '.join(slugs) or 'none'})")
+        elif raw in wanted:
+            ck.error((*path, i), f"{raw} is listed twice")
+        else:
+            wanted.append(raw)
+    return rules.canonical_lessons(wanted, slugs)
 
 
 # images/
@@ -417,7 +461,7 @@ def store_module(spec: dict, blobs: dict[str, bytes]) -> FileResult:
     from uprest.catalog.models import Module
 
     code = spec["code"]
-    digest = content_hash(spec)
+    digest = content_hash(_hashed(spec))
     module = db.session.scalar(db.select(Module).where(Module.code == code))
     if module is None:
         module = Module(code=code, status="published", owner_id=None)
@@ -433,6 +477,14 @@ def store_module(spec: dict, blobs: dict[str, bytes]) -> FileResult:
     return FileResult(
         code, status, f"version {number}, {len(spec['lessons'])} lessons, {len(spec['questions'])} questions"
     )
+
+
+def _hashed(spec: dict) -> dict:
+    """The spec without the completion rule when it is the default: modules imported before the rule existed
+    keep their hash (unchanged); a changed rule, also back to the default, makes a new version."""
+    if spec["completion"] == default_completion(spec["participation"]):
+        return {key: value for key, value in spec.items() if key != "completion"}
+    return spec
 
 
 def _unchanged_or_refused(module, digest: str) -> FileResult | None:
@@ -489,6 +541,8 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, 
         pass_mark=quiz["pass_mark"],
         max_attempts=quiz["max_attempts"],
         shuffle=quiz["shuffle"],
+        required_lessons=spec["completion"]["lessons"],
+        requires_attendance=spec["completion"]["attendance"],
     )
     db.session.add(v)
     v.outcomes = _outcome_rows(spec["outcomes"])

@@ -137,6 +137,10 @@ class ModuleVersion(db.Model):
     pass_mark: Mapped[int] = mapped_column(default=70)  # percent
     max_attempts: Mapped[int] = mapped_column(default=3)  # 0 = unlimited
     shuffle: Mapped[bool] = mapped_column(default=True)
+    #: The completion rule (with pass_mark): the slugs of the lessons a learner must read (None: every lesson),
+    #: and whether attendance at a session is required (blended learning).
+    required_lessons: Mapped[list[str] | None] = mapped_column(JSON)
+    requires_attendance: Mapped[bool] = mapped_column(default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased titles, summaries, outcomes
     content_hash: Mapped[str | None] = mapped_column(String(64))  # set by the courses/ importer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

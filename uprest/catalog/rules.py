@@ -208,11 +208,13 @@ def publish_problems(version) -> list[str]:
     """Why a version cannot be published, as codes (empty: it can).
 
     no_lessons, no_questions (the assessment includes a quiz), question:<key> (its choices
-    break a rule), en:<part> (an English text is missing: English is the fallback).
+    break a rule), en:<part> (an English text is missing: English is the fallback), and the
+    completion rule's: completion_lesson:<slug>, completion_attendance (see completion_problems).
     """
     problems = []
     if not version.lessons:
         problems.append("no_lessons")
+    problems += completion_problems(version)
     if version.has_quiz and not version.questions:
         problems.append("no_questions")
     for q in version.questions:
@@ -224,6 +226,39 @@ def publish_problems(version) -> list[str]:
             continue
         if done < total:
             problems.append(f"en:{part}")
+    return problems
+
+
+# --- the completion rule ------------------------------------------------------------
+# With the pass mark, a version's completion rule: the lessons a learner must read (required_lessons: slugs, or
+# None for every lesson) and whether attendance at a session is required. One canonical form, so that the
+# importer, the exporter, authoring and the content hash agree: slugs in lesson order, None when every lesson.
+
+
+def default_attendance(participation: str | None) -> bool:
+    """Attendance is required by default when the module has sessions: blended or on-site."""
+    return participation != "online"
+
+
+def canonical_lessons(required: Iterable[str] | None, slugs: Iterable[str]) -> list[str] | None:
+    """`required` in lesson order (slugs the version lacks at the end, for publish to refuse); None (every
+    lesson) for None, for an empty list and for a list that names every lesson."""
+    if required is None:
+        return None
+    wanted, slugs = list(dict.fromkeys(required)), list(slugs)
+    ordered = [s for s in slugs if s in wanted] + [s for s in wanted if s not in slugs]
+    if not ordered or set(slugs) <= set(wanted):
+        return None
+    return ordered
+
+
+def completion_problems(version) -> list[str]:
+    """completion_lesson:<slug> (the rule names a lesson the version does not have), completion_attendance
+    (an online module has no session to attend)."""
+    slugs = {le.slug for le in version.lessons}
+    problems = [f"completion_lesson:{s}" for s in version.required_lessons or () if s not in slugs]
+    if version.requires_attendance and version.participation == "online":
+        problems.append("completion_attendance")
     return problems
 
 

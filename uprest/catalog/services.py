@@ -38,6 +38,7 @@ class CatalogError(Exception):
     """A rule was broken; the message is translated and safe to show."""
 
 
+ATTENDANCE_ONLINE = _l("An online module has no session to attend: attendance cannot be required.")
 CONCURRENT = _l("Someone else changed this module at the same moment. Please check it and try again.")
 
 #: The generation of everything the public catalogue pages show: modules and their versions, and the
@@ -205,6 +206,8 @@ def copy_version(src: ModuleVersion, number: int, user: User | None) -> ModuleVe
         pass_mark=src.pass_mark,
         max_attempts=src.max_attempts,
         shuffle=src.shuffle,
+        required_lessons=None if src.required_lessons is None else list(src.required_lessons),
+        requires_attendance=src.requires_attendance,
         created_by_id=user.id if user else None,
         languages=list(src.languages or []),
         search_text=src.search_text,
@@ -294,6 +297,11 @@ def publish_messages(version: ModuleVersion) -> list[str]:
             messages.append(str(_l("The assessment includes a quiz: add at least one question.")))
         elif code.startswith("question:"):
             messages.append(str(_l("Question %(key)s: check which choices are correct.", key=code[9:])))
+        elif code.startswith("completion_lesson:"):
+            msg = _l("The completion rule names the lesson %(slug)s, which this module no longer has.", slug=code[18:])
+            messages.append(str(msg))
+        elif code == "completion_attendance":
+            messages.append(str(ATTENDANCE_ONLINE))
         elif code.startswith("en:"):
             messages.append(
                 str(
@@ -380,9 +388,14 @@ def update_metadata(module: Module, user: User, lang: str, data: dict, outcomes:
         "pass_mark",
         "max_attempts",
         "shuffle",
+        "required_lessons",
+        "requires_attendance",
     ):
         if field in data:
             setattr(v, field, data[field])
+    v.required_lessons = rules.canonical_lessons(v.required_lessons, [le.slug for le in v.lessons])
+    if v.requires_attendance and v.participation == "online":
+        raise CatalogError(ATTENDANCE_ONLINE)
     v.prerequisites = [c for c in v.prerequisites if c != module.code]
     cycle = catalogue.prerequisite_cycle(module.code, v.prerequisites)
     if cycle:
@@ -415,6 +428,7 @@ def save_lesson(
 ) -> Lesson:
     """Add a lesson (position None) or change one's slug and its text in `lang`."""
     v = editable_version(module, user)
+    old_slug = None
     if position is None:
         lesson = Lesson(position=len(v.lessons) + 1, slug=slug)
         v.lessons.append(lesson)
@@ -422,9 +436,11 @@ def save_lesson(
         lesson = lesson_at(v, position)
         if lesson is None:
             raise CatalogError(CONCURRENT)
-        lesson.slug = slug
+        old_slug, lesson.slug = lesson.slug, slug
     if any(le.slug == slug and le is not lesson for le in v.lessons):
         raise CatalogError(_l("Another lesson already uses the short name %(slug)s.", slug=slug))
+    if v.required_lessons and old_slug in v.required_lessons:  # a renamed lesson stays required
+        v.required_lessons = [slug if s == old_slug else s for s in v.required_lessons]
     text = lesson.text_in(lang)
     if text is None:
         lesson.texts.append(LessonText(lang=lang, title=title.strip(), body_md=_clean_md(body)))
@@ -448,6 +464,9 @@ def delete_lesson(module: Module, user: User, position: int) -> None:
     v = editable_version(module, user)
     lesson = lesson_at(v, position) or _raise(CONCURRENT)
     v.lessons.remove(lesson)
+    if v.required_lessons is not None:  # the rule forgets the lesson (none left: every lesson)
+        rest = [s for s in v.required_lessons if s != lesson.slug]
+        v.required_lessons = rules.canonical_lessons(rest, [le.slug for le in v.lessons])
     db.session.flush()
     _renumber(v.lessons)
     refresh(v)

@@ -41,6 +41,7 @@ from uprest.extensions import MAX_PAGE, db, paginate
 from uprest.frameworks import services as fw_services
 from uprest.frameworks.forms import CompetenceOption, competence_options
 from uprest.i18n import get_locale, pick
+from uprest.registry import hooks
 from uprest.security import roles_required
 
 bp = Blueprint("catalog", __name__)
@@ -184,15 +185,15 @@ def _edit_url(code: str) -> str | None:
 def module(code: str):
     number = _version_arg()
     page = _cached_page("module", code, number, make=lambda: _module(code, number))
-    return render_template("catalog/_page.html", page=page, edit_url=_edit_url(code))
+    panels = [panel for make in hooks("module_panels") if (panel := make(current_user, code))]
+    return render_template("catalog/_page.html", page=page, edit_url=_edit_url(code), panels=panels)
 
 
 def _lesson(code: str, n: int, number: int | None, wanted: str) -> CachedPage:
     mod = services.public_module(code) or abort(404)
     version = services.published_version(mod, number, with_content=True) or abort(404)
     les = services.lesson_at(version, n) or abort(404)
-    text = les.text_in(wanted) or les.text_in("en") or abort(404)
-    html = Markup(markdown.render(text.body_md, files.image_resolver(mod, version)))
+    text, html = files.lesson_html(mod, version, les, wanted) or abort(404)
     body = render_template(
         "catalog/lesson.html",
         module=mod,

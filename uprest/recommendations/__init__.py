@@ -16,4 +16,5 @@ feature = Feature(
     erase_user_data="uprest.recommendations.services:erase_user_data",
     api=("uprest.api.recommendations",),
     demo="uprest.recommendations.cli:seed_demo",
+    receivers={"module_completed": "uprest.recommendations.services:on_module_completed"},
 )

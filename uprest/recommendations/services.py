@@ -23,7 +23,9 @@ from uprest.catalog import services as catalog
 from uprest.catalog.catalogue import Filters, catalogue_stmt
 from uprest.catalog.models import Module, ModuleVersion
 from uprest.extensions import db, utcnow
+from uprest.frameworks import services as frameworks
 from uprest.i18n import pick
+from uprest.learning import services as learning
 from uprest.recommendations.explain import explain, hours_text
 from uprest.recommendations.models import LearningPlan, PlanItem
 from uprest.recommendations.recommender import recommend
@@ -43,6 +45,7 @@ DEFAULT_WEEKLY_HOURS = 3
 MIN_WEEKLY_HOURS = 1
 MAX_WEEKLY_HOURS = 40
 NOT_AVAILABLE = _l("This module is no longer in the catalogue.")
+COMPLETED = _l("You have completed this module.")
 
 
 # --- the recommender's inputs --------------------------------------------------------------------------
@@ -64,10 +67,16 @@ def profile_of(user: User) -> Profile | None:
     if run is None:
         return None
     results = assessments.results_of(run)
+    # Levels recorded since the assessment (a completed module) count: the gaps are recomputed from them.
+    since = {
+        key: cur.level
+        for key, cur in frameworks.current_levels(user).items()
+        if run.submitted_at is not None and cur.recorded_at > run.submitted_at
+    }
     gaps = tuple(
         Gap(
             key=r.competence_key,
-            level=r.level,
+            level=max(r.level, since.get(r.competence_key, 0)),
             target_min=r.target_min,
             target_max=r.target_max,
             importance=r.importance,
@@ -128,6 +137,7 @@ class Entry:
     explanation: str
     raises: tuple[Raise, ...] = ()
     is_available: bool = True  # still published
+    is_completed: bool = False  # the learner completed it (a plan's module stays in the plan, marked done)
 
 
 @dataclass
@@ -139,11 +149,17 @@ class PathView:
 
     @property
     def hours(self) -> float:
-        return sum(e.hours for e in self.entries)
+        """The hours still to learn."""
+        return sum(e.hours for e in self.entries if not e.is_completed)
 
     @property
     def weeks(self) -> int:
-        return self.entries[-1].week if self.entries else 0
+        """The weeks still to go at the weekly budget."""
+        return max((e.week for e in self.entries if not e.is_completed), default=0)
+
+    @property
+    def completed(self) -> int:
+        return sum(e.is_completed for e in self.entries)
 
     @property
     def codes(self) -> list[str]:
@@ -165,12 +181,16 @@ def _entry(rec: Recommendation, titles: dict[str, str], competences: dict[str, s
     )
 
 
-def recommended_path(user: User, *, completed: Iterable[str] = (), weekly_hours: int | None = None) -> PathView | None:
+def recommended_path(
+    user: User, *, completed: Iterable[str] | None = None, weekly_hours: int | None = None
+) -> PathView | None:
     """The learner's recommended path, explained in the current locale; None without a submitted assessment.
-    `completed`: the codes of the modules they completed (none until enrolments exist)."""
+    `completed`: the codes of the modules they completed (by default: read from their enrolments)."""
     profile = profile_of(user)
     if profile is None:
         return None
+    if completed is None:
+        completed = learning.completed_codes(user)
     if weekly_hours is None:
         plan = plan_of(user)
         weekly_hours = plan.weekly_hours if plan is not None else DEFAULT_WEEKLY_HOURS
@@ -185,10 +205,11 @@ def recommended_path(user: User, *, completed: Iterable[str] = (), weekly_hours:
     return view
 
 
-def plan_view(user: User, plan: LearningPlan, path: PathView) -> PathView:
+def plan_view(user: User, plan: LearningPlan, path: PathView, *, completed: Iterable[str] | None = None) -> PathView:
     """The plan's modules in the plan's order, each explained as in the path (a module the path no longer
     recommends says its hours), with the weeks at the plan's budget."""
     by_code = {e.code: e for e in path.entries}
+    done = set(learning.completed_codes(user) if completed is None else completed)
     catalogue = {m.code: m for m in published_catalogue()}
     titles = _titles(catalogue.values(), (str(get_locale() or "en"), *languages_of(user)))
     view = PathView(path.profile, plan.weekly_hours, unreachable=path.unreachable)
@@ -197,6 +218,10 @@ def plan_view(user: User, plan: LearningPlan, path: PathView) -> PathView:
         module = catalogue.get(item.module_code)
         known = by_code.get(item.module_code)
         module_hours = module.hours if module is not None else 0.0
+        if item.module_code in done:
+            title = titles.get(item.module_code, item.module_code)
+            view.entries.append(Entry(item.module_code, title, module_hours, 0, str(COMPLETED), is_completed=True))
+            continue
         hours += max(module_hours, 0.0)
         week = week_of(hours, plan.weekly_hours)
         if known is not None:
@@ -297,19 +322,56 @@ def add(plan: LearningPlan, code: str) -> bool:
 
 
 def dashboard_cards(user: User) -> list[Card]:
-    """A card leading to the learning path once the learner has submitted an assessment."""
+    """The learning plan with its weeks left and the gap summary, or a card leading to the learning path once
+    the learner has submitted an assessment."""
     from flask import url_for
+    from flask_babel import ngettext
 
-    if plan_of(user) is None and assessments.latest_submitted_run(user) is None:
+    plan = plan_of(user)
+    if plan is None and assessments.latest_submitted_run(user) is None:
         return []
+    completed = learning.completed_codes(user)
+    budget = plan.weekly_hours if plan is not None else DEFAULT_WEEKLY_HOURS
+    path = recommended_path(user, completed=completed, weekly_hours=budget)
+    below = sum(1 for g in path.profile.gaps if g.weighted > 0) if path is not None else 0
+    gaps = ngettext("%(num)s competence is below your target.", "%(num)s competences are below your target.", below)
+    if plan is None or path is None:
+        return [
+            Card(
+                _l("Your learning path"),
+                _l("The modules that close your largest skills gaps first, with the hours and weeks they take."),
+                url_for("recommendations.plan"),
+                _l("See your learning path"),
+                details=(gaps,) if path is not None else (),
+            )
+        ]
+    view = plan_view(user, plan, path, completed=completed)
+    total = len(view.entries)
+    done = ngettext(
+        "%(done)s of %(num)s module of your plan completed.",
+        "%(done)s of %(num)s modules of your plan completed.",
+        total,
+        done=view.completed,
+    )
+    left = ngettext("About %(num)s week left at your budget.", "About %(num)s weeks left at your budget.", view.weeks)
     return [
         Card(
-            _l("Your learning path"),
-            _l("The modules that close your largest skills gaps first, with the hours and weeks they take."),
+            _l("Your learning plan"),
+            done,
             url_for("recommendations.plan"),
-            _l("See your learning path"),
+            _l("See your learning plan"),
+            progress=view.completed / total if total else None,
+            details=(left, gaps),
         )
     ]
+
+
+def on_module_completed(sender, user: User, module, enrolment) -> None:
+    """A completed module is done in the plan: the plan's weeks are counted again from what is left."""
+    plan = plan_of(user)
+    if plan is not None:
+        plan.updated_at = utcnow()
+        db.session.flush()
 
 
 def export_user_data(user: User) -> dict:
