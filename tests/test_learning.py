@@ -117,7 +117,9 @@ def test_lessons_are_saved_and_resumed(client, learner):
     """Opening a lesson remembers it; "mark as read" is saved once and leads to the next lesson; the module
     page and the dashboard offer to continue where the learner left off."""
     _enrol(client)
+    assert "Start: First lesson" in client.get("/").get_data(as_text=True)  # the cards are kept from here on
     assert client.get(f"/learn/{CODE}/lessons/1").status_code == 200
+    assert "Continue: First lesson" in client.get("/").get_data(as_text=True)
     resp = _post(client, f"/learn/{CODE}/lessons/1/read", page=f"/learn/{CODE}/lessons/1")
     assert resp.headers["Location"].endswith(f"/learn/{CODE}/lessons/2")
     _post(client, f"/learn/{CODE}/lessons/1/read", page=f"/learn/{CODE}/lessons/1")
@@ -286,6 +288,7 @@ def test_posts_need_csrf(client, learner):
 def test_completed_module_is_done_in_the_plan_and_left_out_of_the_path(client, learner):
     """The plan marks a completed module done and counts weeks from what is left; the path leaves it out."""
     _post(client, "/plan/accept", page="/plan")
+    assert "0 of 1 module of your plan completed" in client.get("/").get_data(as_text=True)
     _enrol(client)
     _read_all(client)
     _submit(client, _start(client), _answers())

@@ -131,6 +131,15 @@ class LRUCache:
         return len(self._data)
 
 
+def user_cards(maxsize: int = 4096) -> LRUCache:
+    """The current app's cache of users' dashboard cards (one per app and process), apart from the pages so
+    that many learners' cards never push the catalogue's pages out. A few hundred bytes per entry."""
+    cache = current_app.extensions.get("uprest.user_cards")
+    if cache is None:
+        cache = current_app.extensions["uprest.user_cards"] = LRUCache(maxsize)
+    return cache
+
+
 def pages(maxsize: int = 2048) -> LRUCache:
     """The current app's cache of rendered page parts (one per app and process). 2,048 entries of a few
     to some 30 KB each (a catalogue page with its filter form) stay under about 30 MB per worker."""

@@ -28,7 +28,7 @@ Nothing else in the code keeps a list of feature names.
 from __future__ import annotations
 
 import pkgutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
@@ -51,6 +51,28 @@ class Card:
     #: A share done (0..1) shown as a progress bar, and short lines under the text.
     progress: float | None = None
     details: tuple[str, ...] = ()
+
+    def frozen(self) -> Card:
+        """The card with its texts made strings in the current language (lazy texts translate when shown)."""
+        return Card(
+            str(self.title),
+            str(self.text),
+            self.url,
+            str(self.action),
+            self.progress,
+            tuple(str(d) for d in self.details),
+        )
+
+
+def cached_cards(name: str, user, state: Hashable, make: Callable[[], list[Card]]) -> list[Card]:
+    """The dashboard cards `name` of `user`, made once per worker for each `state` of what they show (a
+    feature's cheap summary of the user's data that changes whenever the cards would) and language."""
+    from flask_babel import get_locale
+
+    from uprest import cache
+
+    key = (name, user.id, str(get_locale()), state)
+    return cache.user_cards().get_or_make(key, lambda: [card.frozen() for card in make()])
 
 
 @dataclass(frozen=True)

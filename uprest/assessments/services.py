@@ -433,6 +433,16 @@ def latest_submitted_run(user: User) -> AssessmentRun | None:
     )
 
 
+def latest_submitted_run_id(user: User) -> int | None:
+    """The id of the learner's latest submitted run (one column: for cache keys)."""
+    return db.session.scalar(
+        db.select(AssessmentRun.id)
+        .where(AssessmentRun.user_id == user.id, AssessmentRun.submitted_at.is_not(None))
+        .order_by(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc())
+        .limit(1)
+    )
+
+
 def previous_run(run: AssessmentRun) -> AssessmentRun | None:
     """The learner's submitted run before this one, if any."""
     if run.submitted_at is None:

@@ -354,6 +354,11 @@ def competence_history(user: User) -> list[CompetenceRecord]:
     )
 
 
+def latest_record_id(user: User) -> int | None:
+    """The id of the learner's latest competence record (a new record means a level changed)."""
+    return db.session.scalar(db.select(db.func.max(CompetenceRecord.id)).where(CompetenceRecord.user_id == user.id))
+
+
 def current_levels(user: User) -> dict[str, CurrentLevel]:
     """Competence key -> (level, source, recorded_at) of the learner's latest record of it. Keys are
     stable across framework revisions, so a record of an older revision counts for the current one."""

@@ -14,7 +14,7 @@ from uprest.i18n import pick
 from uprest.learning import services
 from uprest.learning.forms import ActionForm
 from uprest.learning.models import ACTIVE, COMPLETED
-from uprest.registry import Card
+from uprest.registry import Card, cached_cards
 
 #: At most this many current modules get a card of their own; the rest are behind "My learning".
 CARDS = 3
@@ -41,7 +41,11 @@ def next_step(summary: services.Summary) -> tuple[str, str]:
 
 def dashboard_cards(user: User) -> list[Card]:
     """A card per module in progress (the most recently active first, at most CARDS) and one for all of them;
-    only what the cards show is loaded."""
+    made again only when the learner's learning changed."""
+    return cached_cards("learning", user, services.state_of_learner(user), lambda: _cards(user))
+
+
+def _cards(user: User) -> list[Card]:
     counts = services.status_counts(user)
     if not any(counts.values()):
         return []

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from flask import current_app
+from flask import current_app, g
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -145,10 +147,11 @@ def mark_read(enrolment: Enrolment, lesson: Lesson) -> bool:
 
 
 def next_lesson(enrolment: Enrolment) -> Lesson | None:
-    """Where to resume: the first unread lesson after the one opened last, else the first unread one."""
+    """Where to resume: the lesson opened last while it is unread, then the first unread one after it, else the
+    first unread one."""
     done = {p.lesson_id for p in enrolment.lessons_read}
     lessons = list(enrolment.version.lessons)
-    after = [le for le in lessons if le.position > (enrolment.last_lesson or 0)]
+    after = [le for le in lessons if le.position >= (enrolment.last_lesson or 0)]
     return next((le for le in after if le.id not in done), None) or next(
         (le for le in lessons if le.id not in done), None
     )
@@ -274,6 +277,38 @@ def summary_of(enrolment: Enrolment) -> Summary:
 
 def summaries_of(user: User, *, status: str | None = None, limit: int | None = None) -> list[Summary]:
     return [summary_of(e) for e in enrolments_of(user, status=status, limit=limit)]
+
+
+@cache
+def _state_stmt():
+    """The statement of state_of_learner, built once (its user id is a bound parameter)."""
+    uid = bindparam("uid")
+    mine = db.select(Enrolment.id).where(Enrolment.user_id == uid)
+
+    def one(column, *where):
+        return db.select(column).where(*where).scalar_subquery()
+
+    return db.select(
+        one(db.func.count(Enrolment.id), Enrolment.user_id == uid),
+        one(db.func.max(Enrolment.last_active_at), Enrolment.user_id == uid),
+        one(db.func.max(Enrolment.completed_at), Enrolment.user_id == uid),
+        one(db.func.max(Enrolment.attended_at), Enrolment.user_id == uid),
+        one(db.func.count(LessonProgress.id), LessonProgress.enrolment_id.in_(mine)),
+        one(db.func.max(QuizAttempt.id), QuizAttempt.enrolment_id.in_(mine)),
+        one(db.func.max(QuizAttempt.submitted_at), QuizAttempt.enrolment_id.in_(mine)),
+    )
+
+
+def state_of_learner(user: User) -> tuple:
+    """A summary of the learner's learning that changes whenever anything the dashboard shows of it does
+    (an enrolment, a lesson opened or read, an attempt started or submitted, a completion, attendance): one
+    statement of indexed lookups, read once per request. The key of their cached cards."""
+    found = g.get("learning_state")
+    if found is not None and found[0] == user.id:
+        return found[1]
+    state = tuple(db.session.execute(_state_stmt(), {"uid": user.id}).one())
+    g.learning_state = (user.id, state)
+    return state
 
 
 def status_counts(user: User) -> dict[str, int]:

@@ -39,7 +39,7 @@ from uprest.recommendations.rules import (
     title_in,
     week_of,
 )
-from uprest.registry import Card
+from uprest.registry import Card, cached_cards
 
 DEFAULT_WEEKLY_HOURS = 3
 MIN_WEEKLY_HOURS = 1
@@ -322,6 +322,34 @@ def add(plan: LearningPlan, code: str) -> bool:
 
 
 def dashboard_cards(user: User) -> list[Card]:
+    """The learning plan card, made again only when what it shows may have changed: the plan, the learner's
+    learning, their assessments, their recorded levels or the catalogue."""
+    plan = db.session.execute(
+        db.select(LearningPlan.id, LearningPlan.weekly_hours, LearningPlan.updated_at).where(
+            LearningPlan.user_id == user.id
+        )
+    ).one_or_none()
+    items = (
+        tuple(
+            db.session.scalars(
+                db.select(PlanItem.module_code).where(PlanItem.plan_id == plan.id).order_by(PlanItem.position)
+            )
+        )
+        if plan is not None
+        else ()
+    )
+    state = (
+        tuple(plan) if plan is not None else None,
+        items,
+        assessments.latest_submitted_run_id(user),
+        learning.state_of_learner(user),
+        frameworks.latest_record_id(user),
+        catalog.content_generation(),
+    )
+    return cached_cards("plan", user, state, lambda: _plan_cards(user))
+
+
+def _plan_cards(user: User) -> list[Card]:
     """The learning plan with its weeks left and the gap summary, or a card leading to the learning path once
     the learner has submitted an assessment."""
     from flask import url_for
