@@ -12,9 +12,10 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # driver, Chromium unless CHROMIUM_PATH names an existing browser, and the tools that check the deployment
 # examples in docs/deploy/: nginx (`nginx -t`; Debian starts it on port 80 where systemd runs, `systemctl
 # disable --now nginx` if you do not want it), systemd (`systemd-analyze verify`), openssl (a test certificate),
-# and postgresql-client for the backup drill on PostgreSQL (`pg_dump`, `pg_restore`).
+# and postgresql-client for the backup drill on PostgreSQL (`pg_dump`, `pg_restore`); poppler-utils (`pdftoppm`) and
+# zbar-tools (`zbarimg`) for the certificate tests, which render page 1 to an image and decode its QR code.
 SYSDEPS := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSDEPS_TEST := $(SYSDEPS) libatomic1 nginx systemd openssl postgresql-client $(if $(wildcard $(CHROMIUM_PATH)),,chromium)
+SYSDEPS_TEST := $(SYSDEPS) libatomic1 nginx systemd openssl postgresql-client poppler-utils zbar-tools $(if $(wildcard $(CHROMIUM_PATH)),,chromium)
 PO_FILES := $(wildcard uprest/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 

@@ -27,9 +27,23 @@ settings.load_profile("uprest")
 PASSWORD = "correct horse battery"
 
 
+def _credential_key(folder) -> str:
+    """A signing key for the credentials of the suite (2048 bits: quick to make), in a file of its own."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = folder / "credential_key.pem"
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(path)
+
+
 def _config(tmp_path_factory) -> dict:
     url = TEST_DB_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     return {
+        "CREDENTIAL_KEY": _credential_key(tmp_path_factory.mktemp("keys")),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "DATABASE_URL": url,

@@ -249,6 +249,9 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # --- JSON API ------------------------------------------------------------------------------
     "api.openapi": [GET("/api/v1/openapi.json", public())],
+    # --- the keys that sign the certificates' credentials (open to every verifier) ----------------------
+    "credentials.jwks": [GET("/.well-known/jwks.json", public())],
+    "credentials.jwk": [GET("/.well-known/jwks/unknown-kid.json", public(404))],
     "api.frameworks": [GET("/api/v1/frameworks", public())],
     "api.framework": [GET("/api/v1/frameworks/digcomp", public())],
     "api.modules": [GET("/api/v1/modules", public())],

@@ -92,6 +92,12 @@ class Config:
     XAPI_FORWARD_URL: str | None = None
     XAPI_FORWARD_USERNAME: str | None = None
     XAPI_FORWARD_PASSWORD: str | None = None
+    # The RSA private key (2048+ bits) that signs the Open Badges credentials: PEM text or the path of a PEM file
+    # (relative: under the instance folder); the same on every server. None: generated once into
+    # instance/credential_key.pem. Retired keys (JSON list of PEM texts or paths) stay published so that the
+    # credentials they signed still verify (uprest/certificates/keys.py).
+    CREDENTIAL_KEY: str | None = None
+    CREDENTIAL_OLD_KEYS: list = []
 
 
 #: UPREST_* variables that are read by the tools around the app (tests, bench), not by the app.

@@ -85,12 +85,15 @@ def make_url_fetcher(root: Path):
     return StaticOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
 
-def render_pdf(template: str, *, locale: str, **context) -> bytes:
-    """Render `template` in `locale` and return the PDF bytes."""
+def render_pdf(template: str, *, locale: str, pdf_variant: str | None = None, **context) -> bytes:
+    """Render `template` in `locale` and return the PDF bytes.
+
+    `pdf_variant` is WeasyPrint's: for example ``"pdf/a-3b"`` for an archival document (certificates).
+    """
     from weasyprint import HTML
 
     root = static_root()
     with force_locale(locale):
         html = render_template(template, pdf_static=lambda name: (root / name).as_uri(), **context)
         document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=make_url_fetcher(root))
-        return document.write_pdf()
+        return document.write_pdf(pdf_variant=pdf_variant)
