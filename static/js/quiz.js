@@ -7,8 +7,10 @@
     var status = document.getElementById("autosave-status");
     if (!form || !form.dataset.autosave || !window.fetch) { return; }
     var pending = null;
+    var submitting = false;
     function save() {
       pending = null;
+      if (submitting) { return; }
       fetch(form.dataset.autosave, {
         method: "POST",
         body: new FormData(form),
@@ -21,6 +23,11 @@
         });
       }).catch(function () { /* offline: the next change or the buttons save again */ });
     }
+    // The buttons post every answer themselves: no save may come after them.
+    form.addEventListener("submit", function () {
+      submitting = true;
+      if (pending) { window.clearTimeout(pending); pending = null; }
+    });
     form.addEventListener("change", function () {
       if (pending) { window.clearTimeout(pending); }
       pending = window.setTimeout(save, 300);

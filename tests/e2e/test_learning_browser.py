@@ -106,6 +106,8 @@ def test_from_result_page_to_a_completed_module_in_italian(page, axe_check, crea
     for key in keys[len(keys) // 2 :]:
         for i in right[key]:
             again.locator(f"input[name=q_{key}][value='{i}']").check()
+    expect(again.locator("#autosave-status")).not_to_be_empty()  # saved as given, before the submit
+    again.wait_for_load_state("networkidle")
     again.get_by_role("button", name=it("Submit my answers")).click()
     assert "/result" in again.url
     axe_check(again)
