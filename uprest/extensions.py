@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,6 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -70,3 +73,22 @@ def paginate(stmt, per_page: int = 50):
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+M = TypeVar("M")
+
+
+def insert_once(obj: M, existing: Callable[[], M | None]) -> tuple[M, bool]:
+    """Add `obj` in a savepoint and flush: (obj, True). When a unique constraint refuses it (a parallel request
+    inserted the same thing first), roll the savepoint back and return what `existing()` finds: (row, False).
+    The IntegrityError is raised again when `existing()` finds nothing (another constraint failed)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+            db.session.flush()
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found, False
+    return obj, True

@@ -35,9 +35,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, func, update
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
+from uprest import outbox
 from uprest.extensions import UTCDateTime, db, utcnow
 
 log = logging.getLogger("uprest.mail")
@@ -52,8 +53,9 @@ ERASED = "[erased]"
 PURGE_EVERY = 3600.0
 
 
-class OutboxMessage(db.Model):
-    """Every e-mail the platform sends, kept for admins and for retries."""
+class OutboxMessage(outbox.OutboxRow, db.Model):
+    """Every e-mail the platform sends, kept for admins and for retries (attempts, back-off and a worker's
+    lease: the ``OutboxRow`` columns)."""
 
     __tablename__ = "outbox_messages"
 
@@ -66,14 +68,6 @@ class OutboxMessage(db.Model):
     #: Substrings of the body that are secrets (links with tokens): masked for admins, removed once sent.
     secrets: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    #: Not before this time (back-off after a failure); NULL: at once.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    #: A worker's lease on the message while it delivers it.
-    claimed_by: Mapped[str | None] = mapped_column(String(40))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
@@ -247,16 +241,7 @@ def purge_outbox(days: int | None = None) -> int:
     if days is None:
         days = current_app.config["OUTBOX_RETENTION_DAYS"]
     cutoff = utcnow() - timedelta(days=max(0, days))
-    return _delete_messages(
-        db.or_(
-            db.and_(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff),
-            db.and_(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.attempts >= MAX_ATTEMPTS,
-                OutboxMessage.created_at < cutoff,
-            ),
-        )
-    )
+    return _delete_messages(outbox.kept_too_long(OutboxMessage, cutoff, MAX_ATTEMPTS))
 
 
 # --- delivering ---------------------------------------------------------------------------------
@@ -277,66 +262,31 @@ def as_email(msg: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** (attempts - 1), 6 * 60))
-
-
 def deliver(msg: OutboxMessage) -> bool:
     """Hand one outbox message to SMTP and record the outcome on the row (flushes).
 
     The message (with its attachments) is read and built before anything is written, so no write
     transaction (on SQLite: the database's write lock) is open while the SMTP server takes its time."""
     email = as_email(msg, current_app.config["MAIL_FROM"])
-    msg.attempts += 1
     try:
         _smtp_send(current_app.config["SMTP_URL"], email)
     except (OSError, smtplib.SMTPException) as exc:
-        msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        msg.next_attempt_at = utcnow() + _retry_delay(msg.attempts)
-        log.warning("SMTP delivery of outbox message %s failed (attempt %s): %s", msg.id, msg.attempts, exc)
-        ok = False
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("SMTP delivery of outbox message %s failed (attempt %s): %s", msg.id, msg.attempts + 1, exc)
     else:
-        msg.sent_at = utcnow()
-        msg.last_error = None
-        msg.next_attempt_at = None
+        error = None
         for secret in msg.secrets or ():
             msg.body_text = msg.body_text.replace(secret, REMOVED)
         msg.secrets = None
-        ok = True
-    msg.claimed_by = msg.claimed_until = None
+    msg.record_attempt(error)
     db.session.flush()
-    return ok
-
-
-def _due(now: datetime):
-    return (
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.attempts < MAX_ATTEMPTS,
-        db.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-        db.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    )
+    return error is None
 
 
 def claim(worker: str, limit: int) -> list[int]:
-    """Claim up to `limit` due messages for `worker` and commit the claim. Safe with many workers:
-    the conditional update lets exactly one worker have each message."""
-    now = utcnow()
-    candidates = db.select(OutboxMessage.id).where(*_due(now)).order_by(OutboxMessage.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(candidates))
-    mine = []
-    for msg_id in ids:
-        won = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == msg_id, *_due(now))
-            .values(claimed_by=worker, claimed_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            mine.append(msg_id)
-    db.session.commit()
-    return mine
+    """Claim up to `limit` due messages for `worker` and commit the claim (``outbox.claim``: safe with many
+    workers, each message goes to exactly one of them)."""
+    return outbox.claim(OutboxMessage, worker, limit, lease=LEASE, max_attempts=MAX_ATTEMPTS)
 
 
 def deliver_pending(limit: int = 100, worker: str | None = None) -> tuple[int, int]:

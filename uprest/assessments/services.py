@@ -26,7 +26,7 @@ from uprest.assessments.plan import (
     plan_pages,
     statements_of,
 )
-from uprest.extensions import db, utcnow
+from uprest.extensions import db, insert_once, utcnow
 from uprest.frameworks import rules
 from uprest.frameworks import services as frameworks
 from uprest.frameworks.models import Area, Competence, Framework, Item
@@ -101,16 +101,7 @@ def start_run(user: User, *, subsector: str, job_role: str) -> tuple[AssessmentR
                     question_ids=[q.id for q in draw_questions(knowledge_of(comp), target.min_level, seen)],
                 )
             )
-    try:
-        with db.session.begin_nested():
-            db.session.add(run)
-            db.session.flush()
-    except IntegrityError:  # a parallel request opened a run first
-        existing = open_run(user)
-        if existing is None:
-            raise
-        return existing, False
-    return run, True
+    return insert_once(run, lambda: open_run(user))  # or the run a parallel request opened first
 
 
 # --- the questionnaire ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from uprest import cache
 from uprest.accounts.models import Role, User
-from uprest.extensions import db, utcnow
+from uprest.extensions import db, insert_once, utcnow
 from uprest.frameworks import loader
 from uprest.frameworks.models import (
     Area,
@@ -210,12 +210,8 @@ def profile_for(subsector: str, job_role: str, create: bool = False) -> TargetPr
     if profile is None and create:
         if subsector not in SUBSECTORS or job_role not in JOB_ROLES:
             raise ValueError(f"unknown profile {subsector}/{job_role}")
-        try:
-            with db.session.begin_nested():
-                profile = TargetProfile(subsector=subsector, job_role=job_role)
-                db.session.add(profile)
-        except IntegrityError:  # created by a concurrent request: use that one
-            profile = db.session.scalar(stmt)
+        new = TargetProfile(subsector=subsector, job_role=job_role)
+        profile, _created = insert_once(new, lambda: db.session.scalar(stmt))  # or a concurrent request's
     return profile
 
 

@@ -15,10 +15,9 @@ import random
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from uprest.catalog.models import Question
-from uprest.extensions import db, utcnow
+from uprest.extensions import db, insert_once, utcnow
 from uprest.learning import records, rules
 from uprest.learning.models import AttemptAnswer, Enrolment, QuizAttempt
 from uprest.learning.services import Completion, LearningError, complete_if_done, is_passed
@@ -85,19 +84,17 @@ def start_attempt(enrolment: Enrolment) -> tuple[QuizAttempt, bool]:
                 _shuffler.shuffle(orders[q.key])
     number = max((a.number for a in enrolment.attempts), default=0) + 1
     attempt = QuizAttempt(enrolment_id=enrolment.id, number=number, question_order=keys, choice_order=orders, draft={})
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:  # a parallel start made the attempt first
+
+    def parallel_start() -> QuizAttempt | None:
+        """The attempt a parallel start made first."""
         db.session.expire(enrolment, ["attempts"])
-        current = open_attempt(enrolment)
-        if current is None:
-            raise
-        return current, False
-    db.session.expire(enrolment, ["attempts"])
-    records.attempted(enrolment, attempt)
-    return attempt, True
+        return open_attempt(enrolment)
+
+    attempt, created = insert_once(attempt, parallel_start)
+    if created:
+        db.session.expire(enrolment, ["attempts"])
+        records.attempted(enrolment, attempt)
+    return attempt, created
 
 
 def ordered_questions(enrolment: Enrolment, attempt: QuizAttempt) -> list[Question]:

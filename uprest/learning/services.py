@@ -20,7 +20,7 @@ from uprest.accounts.models import User
 from uprest.assessments import services as assessments
 from uprest.catalog import services as catalog
 from uprest.catalog.models import Lesson, Module, ModuleVersion
-from uprest.extensions import db, utcnow
+from uprest.extensions import db, insert_once, utcnow
 from uprest.frameworks import services as frameworks
 from uprest.learning import records, rules
 from uprest.learning.models import ACTIVE, COMPLETED, AttemptAnswer, Enrolment, LessonProgress, QuizAttempt
@@ -85,17 +85,10 @@ def enrol(user: User, module: Module) -> tuple[Enrolment, bool]:
     if module.status != "published" or module.published_version_id is None:
         raise LearningError(_not_open())
     enrolment = Enrolment(user_id=user.id, module_id=module.id, module_version_id=module.published_version_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(enrolment)
-            db.session.flush()
-    except IntegrityError:  # a parallel request enrolled first
-        existing = enrolment_of(user, module.code)
-        if existing is None:
-            raise
-        return existing, False
-    records.enrolled(enrolment)
-    return enrolment, True
+    enrolment, created = insert_once(enrolment, lambda: enrolment_of(user, module.code))  # or a parallel one's
+    if created:
+        records.enrolled(enrolment)
+    return enrolment, created
 
 
 def _not_open() -> str:

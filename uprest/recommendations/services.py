@@ -22,7 +22,7 @@ from uprest.assessments import services as assessments
 from uprest.catalog import services as catalog
 from uprest.catalog.catalogue import Filters, catalogue_stmt
 from uprest.catalog.models import Module, ModuleVersion
-from uprest.extensions import db, utcnow
+from uprest.extensions import db, insert_once, utcnow
 from uprest.frameworks import services as frameworks
 from uprest.i18n import pick
 from uprest.learning import services as learning
@@ -271,16 +271,7 @@ def accept(user: User, codes: list[str], weekly_hours: int = DEFAULT_WEEKLY_HOUR
         return existing, False
     plan = LearningPlan(user_id=user.id, weekly_hours=weekly_hours)
     plan.items = [PlanItem(module_code=code, position=i) for i, code in enumerate(dict.fromkeys(codes))]
-    try:
-        with db.session.begin_nested():
-            db.session.add(plan)
-            db.session.flush()
-    except IntegrityError:  # a parallel accept made the plan first
-        existing = plan_of(user)
-        if existing is None:
-            raise
-        return existing, False
-    return plan, True
+    return insert_once(plan, lambda: plan_of(user))  # a parallel accept that made the plan first wins
 
 
 def set_budget(plan: LearningPlan, weekly_hours: int) -> None:

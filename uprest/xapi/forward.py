@@ -16,14 +16,15 @@ import logging
 import secrets
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
+from uprest import outbox
 from uprest.extensions import db, utcnow
+from uprest.outbox import retry_delay as retry_delay  # re-exported: forward.retry_delay is the back-off used here
 from uprest.xapi.models import ForwardItem
 from uprest.xapi.services import forwarding_enabled
 
@@ -45,11 +46,6 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_NoRedirects)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """1, 2, 4 ... minutes after the 1st, 2nd, 3rd ... failure, at most 6 hours."""
-    return timedelta(minutes=min(2 ** (max(attempts, 1) - 1), 6 * 60))
 
 
 def statements_url() -> str:
@@ -103,34 +99,10 @@ def send(documents: list[dict]) -> list[str | None]:
     return [None] * len(documents)
 
 
-def _due(now: datetime):
-    return (
-        ForwardItem.sent_at.is_(None),
-        ForwardItem.attempts < MAX_ATTEMPTS,
-        db.or_(ForwardItem.next_attempt_at.is_(None), ForwardItem.next_attempt_at <= now),
-        db.or_(ForwardItem.claimed_until.is_(None), ForwardItem.claimed_until < now),
-    )
-
-
 def claim(worker: str, limit: int) -> list[int]:
-    """Claim up to `limit` due items for `worker` and commit the claim. Safe with many workers: the conditional
-    update gives each item to exactly one of them."""
-    now = utcnow()
-    candidates = db.select(ForwardItem.id).where(*_due(now)).order_by(ForwardItem.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    mine = []
-    for item_id in list(db.session.scalars(candidates)):
-        won = db.session.execute(
-            update(ForwardItem)
-            .where(ForwardItem.id == item_id, *_due(now))
-            .values(claimed_by=worker, claimed_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            mine.append(item_id)
-    db.session.commit()
-    return mine
+    """Claim up to `limit` due items for `worker` and commit the claim (``outbox.claim``: safe with many
+    workers, each item goes to exactly one of them)."""
+    return outbox.claim(ForwardItem, worker, limit, lease=LEASE, max_attempts=MAX_ATTEMPTS)
 
 
 def _finish(outcomes: dict[int, str | None], worker: str) -> None:
@@ -140,14 +112,7 @@ def _finish(outcomes: dict[int, str | None], worker: str) -> None:
         db.select(ForwardItem).where(ForwardItem.id.in_(list(outcomes)), ForwardItem.claimed_by == worker)
     )
     for item in items:
-        error = outcomes[item.id]
-        item.attempts += 1
-        item.claimed_by = item.claimed_until = None
-        if error is None:
-            item.sent_at, item.last_error, item.next_attempt_at = now, None, None
-        else:
-            item.last_error = error
-            item.next_attempt_at = now + retry_delay(item.attempts)
+        item.record_attempt(outcomes[item.id], now=now)
     db.session.commit()
 
 
@@ -189,14 +154,7 @@ def housekeeping() -> int:
     (The statements themselves stay in our LRS.)"""
     cutoff = utcnow() - timedelta(days=max(0, current_app.config["OUTBOX_RETENTION_DAYS"]))
     count = db.session.execute(
-        db.delete(ForwardItem).where(
-            db.or_(
-                db.and_(ForwardItem.sent_at.is_not(None), ForwardItem.sent_at < cutoff),
-                db.and_(
-                    ForwardItem.sent_at.is_(None), ForwardItem.attempts >= MAX_ATTEMPTS, ForwardItem.created_at < cutoff
-                ),
-            )
-        )
+        db.delete(ForwardItem).where(outbox.kept_too_long(ForwardItem, cutoff, MAX_ATTEMPTS))
     ).rowcount
     db.session.flush()
     return count

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
+from uprest.outbox import OutboxRow
 
 
 def _new_pseudonym() -> str:
@@ -62,21 +63,16 @@ class LrsClient(db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ForwardItem(db.Model):
-    """A statement waiting to be sent to the external LRS (XAPI_FORWARD_URL), claimed by one worker at a time."""
+class ForwardItem(OutboxRow, db.Model):
+    """A statement waiting to be sent to the external LRS (XAPI_FORWARD_URL), claimed by one worker at a time
+    (attempts, back-off and the worker's lease: the ``OutboxRow`` columns)."""
 
     __tablename__ = "xapi_forward_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_pk: Mapped[int] = mapped_column(ForeignKey("xapi_statements.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(default=0)
-    #: Not before this time (back-off after a failure); NULL: at once.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    #: Indexed here (unlike the mail outbox's): the administrators' page counts sent items.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    #: A worker's lease on the item while it sends it.
-    claimed_by: Mapped[str | None] = mapped_column(String(40))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     statement: Mapped[Statement] = relationship()

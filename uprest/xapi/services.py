@@ -16,10 +16,9 @@ from datetime import datetime
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from uprest.extensions import db, utcnow
+from uprest.extensions import db, insert_once, utcnow
 from uprest.security import hash_password, verify_password
 from uprest.xapi.models import Actor, ForwardItem, LrsClient, Statement
 from uprest.xapi.statements import (
@@ -64,14 +63,10 @@ def pseudonym(user) -> str:
     found = db.session.scalar(db.select(Actor.name).where(Actor.user_id == user.id))
     if found:
         return found
-    try:
-        with db.session.begin_nested():
-            actor = Actor(user_id=user.id)
-            db.session.add(actor)
-            db.session.flush()
-            return actor.name
-    except IntegrityError:
-        return db.session.scalar(db.select(Actor.name).where(Actor.user_id == user.id))
+    actor, _created = insert_once(
+        Actor(user_id=user.id), lambda: db.session.scalar(db.select(Actor).where(Actor.user_id == user.id))
+    )
+    return actor.name
 
 
 def actor_for(user) -> dict:
