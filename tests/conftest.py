@@ -84,8 +84,21 @@ def _empty_tables(app) -> None:
         tables = list(reversed(_db.metadata.sorted_tables))
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # TRUNCATE of every table costs ~0.2 s (46 tables) per test; most tables are empty. Empty the
+                # tables that hold rows (children first) and restart the sequences that moved: a few ms.
+                probe = " UNION ALL ".join(
+                    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+                )
+                filled = set(conn.execute(text(probe)).scalars())
+                for t in tables:
+                    if t.name in filled:
+                        conn.execute(t.delete())
+                conn.execute(
+                    text(
+                        "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+                        "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                    )
+                )
             else:
                 conn.execute(text("PRAGMA foreign_keys=OFF"))
                 for t in tables:
