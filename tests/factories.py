@@ -537,7 +537,7 @@ def module_doc(code: str = "green-basics", **overrides) -> dict:
             "en": f"Summary of {code}. Learn about waste.",
             "sv": f"Sammanfattning av {code}.",
         },
-        "provider": "UPREST consortium",
+        "provider": "uprest-consortium",
         "workload_hours": 6,
         "ects": 0.25,
         "eqf_level": 4,
@@ -630,10 +630,25 @@ def write_module(
     return folder
 
 
+def make_provider(slug: str = "uprest-consortium", **values):
+    """A provider (the awarding body that module_doc names), committed; the existing one when the short name
+    is taken."""
+    from uprest.providers import services
+
+    provider = services.by_slug(slug)
+    if provider is None:
+        defaults = {"name": "UPREST consortium", "kind": "consortium", "country": "SE", "region": "Västra Götaland"}
+        provider = services.create(slug, **{**defaults, **values})
+        db.session.commit()
+    return provider
+
+
 def import_modules(root: Path):
-    """Run the module importer on root/modules/ and commit; the loader's ImportReport."""
+    """Run the module importer on root/modules/ (with the provider module_doc names) and commit; the loader's
+    ImportReport."""
     from uprest.catalog import loader
 
+    make_provider()
     report = loader.import_modules(root)
     db.session.commit()
     return report
@@ -670,7 +685,6 @@ def make_module(
             "title": f"Title {code}",
             "summary": f"Summary {code}.",
             "quality_assurance": "Peer reviewed.",
-            "provider": "Trainer Ltd",
             "workload_hours": hours,
             "ects": None,
             "eqf_level": 3,

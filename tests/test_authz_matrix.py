@@ -235,6 +235,26 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "admin.outbox": [GET("/admin/outbox", admins(200))],
     "admin.outbox_message": [GET("/admin/outbox/{message_id}", admins(200))],
+    # --- providers (awarding bodies): public pages and issuer profiles; administrators manage them -----------
+    "providers.index": [GET("/providers", public())],
+    "providers.show": [
+        GET("/providers/matrix-provider", public()),
+        GET("/providers/no-such-provider", public(404), variant="unknown provider"),
+    ],
+    "providers.profile": [
+        GET("/providers/matrix-provider.json", public()),
+        GET("/providers/no-such-provider.json", public(404), variant="unknown provider"),
+    ],
+    "providers_admin.index": [GET("/admin/providers", admins(200))],
+    "providers_admin.new": [
+        GET("/admin/providers/new", admins(200)),
+        POST("/admin/providers/new", admins(200), {"slug": ""}),
+    ],
+    "providers_admin.edit": [
+        GET("/admin/providers/matrix-provider/edit", admins(200)),
+        POST("/admin/providers/matrix-provider/edit", admins(200), {"name": ""}),
+        GET("/admin/providers/no-such-provider/edit", admins(404), variant="unknown provider"),
+    ],
     # --- xAPI: the read-only LRS (HTTP Basic clients, never the session) and its clients' administration ----
     "xapi.about": [GET("/xapi/about", public())],
     "xapi.statements": [GET("/xapi/statements", public(401))],
@@ -252,6 +272,29 @@ MATRIX: dict[str, list[Case]] = {
     # --- the keys that sign the certificates' credentials (open to every verifier) ----------------------
     "credentials.jwks": [GET("/.well-known/jwks.json", public())],
     "credentials.jwk": [GET("/.well-known/jwks/unknown-kid.json", public(404))],
+    # --- certificates: verification is public; the PDF is the holder's; revocation the module's editors' --------
+    "certificates.lookup": [
+        GET("/verify", public()),
+        GET("/verify?code={cert_code}", public(Redirect("/verify/{cert_code}")), variant="code"),
+    ],
+    "certificates.verify": [
+        GET("/verify/{cert_code}", public()),
+        GET("/verify/22222222222222222222", public(404), variant="unknown code"),
+    ],
+    "certificates.check": [POST("/verify/{cert_code}/check", public(200), {}, variant="no file")],
+    "certificates.verify_json": [GET("/verify/{cert_code}.json", public())],
+    "certificates.credential": [GET("/certificates/{cert_code}/credential.jwt", public())],
+    "certificates.status_list": [
+        GET("/credentials/status/1", public()),
+        GET("/credentials/status/9", public(404), variant="no such list"),
+    ],
+    "certificates.mine": [GET("/certificates", users(200))],
+    "certificates.download": [GET("/certificates/{cert_code}.pdf", own_enrolment(200))],
+    "certificates.revoke": [
+        GET("/certificates/{cert_code}/revoke", editors(200)),
+        POST("/certificates/{cert_code}/revoke", editors(200), {"reason": ""}, variant="no reason"),
+    ],
+    "certificates.issued": [GET("/certificates/issued", trainers(200))],
     "api.frameworks": [GET("/api/v1/frameworks", public())],
     "api.framework": [GET("/api/v1/frameworks/digcomp", public())],
     "api.modules": [GET("/api/v1/modules", public())],
@@ -263,6 +306,7 @@ MATRIX: dict[str, list[Case]] = {
     "api.me_gaps": [GET("/api/v1/me/gaps", roles(404, anonymous=401, learner=200))],
     "api.me_recommendations": [GET("/api/v1/me/recommendations", roles(404, anonymous=401, learner=200))],
     "api.me_progress": [GET("/api/v1/me/progress", roles(200, anonymous=401))],
+    "api.me_certificates": [GET("/api/v1/me/certificates", roles(200, anonymous=401))],
     # --- assessments ---------------------------------------------------------------------------
     "assessments.index": [GET("/assessment", users(200))],
     "assessments.help": [GET("/assessment/help", public())],
@@ -457,9 +501,27 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     learning_quizzes.start_attempt(own)
     db.session.commit()
 
+    from uprest.certificates import issuance
+    from uprest.certificates import services as certificate_services
+
+    certificate = issuance.issue(
+        people["learner"],
+        f"enrolment:{own.id}",
+        "module",
+        lambda code, now: issuance.module_data(people["learner"], own, code, now),
+        published,
+    )
+    certificate_services.pdf_of(certificate)  # rendered: the verification page shows its upload check
+    db.session.commit()
+
     from uprest.xapi import services as xapi_services
 
     lrs_client, _secret = xapi_services.create_client("Matrix LRS")
+    db.session.commit()
+
+    from uprest.providers import services as provider_services
+
+    provider_services.create("matrix-provider", name="Matrix provider", kind="other", country="SE")
     db.session.commit()
 
     reset_token = make_reset_token(people["learner"])
@@ -486,6 +548,7 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
         "unpublished_sha": sha(published, "new.png"),
         "lrs_client_id": lrs_client.id,
         "pub_enrolment": pub_enrolment.id,
+        "cert_code": certificate.code,
     }
     return people, values
 

@@ -165,7 +165,7 @@ def _meta(**over):
         "title": "Mein Titel",
         "summary": "S",
         "quality_assurance": "",
-        "provider": "P",
+        "provider_id": "",
         "workload_hours": "4.5",
         "ects": "",
         "eqf_level": "4",
@@ -193,7 +193,12 @@ def test_edit_metadata_per_language(client, competences, create_user, db):
     resp = client.post(
         "/authoring/my-module/edit?lang=sv",
         data={
-            **_meta(title="Min titel", summary="Sammanfattning", **{"outcomes-0-text": "Hitta saker."}),
+            **_meta(
+                title="Min titel",
+                summary="Sammanfattning",
+                certificate_valid_months="24",
+                **{"outcomes-0-text": "Hitta saker."},
+            ),
             "add_competence": "greencomp:1.1",
             "add_from": "1",
             "add_to": "2",
@@ -205,6 +210,7 @@ def test_edit_metadata_per_language(client, competences, create_user, db):
     v = module(db).versions[-1]
     assert v.title == {"en": "Title my-module", "sv": "Min titel"} and v.summary["sv"] == "Sammanfattning"
     assert v.workload_hours == 4.5 and v.pass_mark == 80 and v.max_attempts == 2 and v.shuffle is True
+    assert v.certificate_valid_months == 24
     assert [(o.competence_key, o.from_level, o.to_level) for o in v.outcomes] == [
         ("digcomp:1.1", 1, 3),
         ("greencomp:1.1", 1, 2),
@@ -239,6 +245,8 @@ def test_edit_metadata_per_language(client, competences, create_user, db):
         {"workload_hours": "-1"},
         {"workload_hours": "lots"},
         {"eqf_level": "9"},
+        {"certificate_valid_months": "0"},
+        {"certificate_valid_months": "241"},
         {"participation": "telepathy"},
         {"pass_mark": "101"},
         {"outcomes-0-to_level": "9"},  # digcomp has 8 levels

@@ -16,6 +16,7 @@ from tests.factories import (
     import_modules,
     import_statuses,
     make_competences,
+    make_provider,
     module_doc,
     png,
     quiz_doc,
@@ -328,6 +329,7 @@ def test_export_of_a_browser_draft_imports_elsewhere(competences, db, tmp_path, 
 def test_cli_import_and_export(competences, db, tmp_path, app):
     """`flask courses import` reports and exits 1 when something was refused; `export` writes the files."""
     write_module(tmp_path)
+    make_provider()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["courses", "import", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -342,7 +344,8 @@ def test_cli_import_and_export(competences, db, tmp_path, app):
 
 
 def test_real_courses_folder_imports(app, db):
-    """The UPREST curriculum in courses/ imports completely: at least 10 published modules."""
+    """The UPREST curriculum in courses/ imports completely (courses/providers.yaml first): at least 10 published
+    modules, each with its awarding body."""
     folders = (
         [p for p in (ROOT / "courses" / "modules").iterdir() if (p / "module.yaml").is_file()]
         if (ROOT / "courses" / "modules").is_dir()
@@ -357,8 +360,10 @@ def test_real_courses_folder_imports(app, db):
     report = loader.import_modules(ROOT / "courses")
     db.session.commit()
     assert report.ok, "\n".join(report.lines())
-    published = db.session.scalar(db.select(db.func.count(Module.id)).where(Module.status == "published"))
-    assert published >= 10
+    published = db.session.scalars(db.select(Module).where(Module.status == "published")).all()
+    assert len(published) >= 10
+    assert report.results[0].file == "providers.yaml"
+    assert all(m.published_version.awarding_body is not None for m in published)
 
 
 # --- pure rules ---------------------------------------------------------------------------------------
@@ -390,3 +395,18 @@ def test_safe_image_name():
     assert rules.safe_image_name("../My Map (1).PNG", "image/png") == "My-Map-1.png"
     assert rules.safe_image_name("evil.svg", "image/gif") == "evil.gif"
     assert rules.safe_image_name("", "image/jpeg") == "image.jpg"
+
+
+def test_certificate_validity_imports_exports_and_is_checked(competences, db, tmp_path):
+    """`certificate_valid_months` sets how long the certificate stays valid, survives the round trip, and a
+    value outside 1-240 is refused with its field named."""
+    write_module(tmp_path / "src", doc=module_doc(certificate_valid_months=36))
+    import_modules(tmp_path / "src")
+    module = db.session.scalar(db.select(Module))
+    assert module.published_version.certificate_valid_months == 36
+    out = exporter.export_module(module, tmp_path / "out")
+    assert yaml.safe_load((out / "module.yaml").read_text())["certificate_valid_months"] == 36
+    write_module(tmp_path / "bad", code="bad-months", doc=module_doc("bad-months", certificate_valid_months=0))
+    report = import_modules(tmp_path / "bad")
+    assert import_statuses(report) == {"bad-months": "refused"}
+    assert "certificate_valid_months" in str(report.results[0].errors)

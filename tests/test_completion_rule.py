@@ -203,7 +203,7 @@ def meta(**over) -> dict:
     data = {
         "title": "Title my-module",
         "summary": "S",
-        "provider": "P",
+        "provider_id": "",
         "workload_hours": "3",
         "eqf_level": "3",
         "participation": "blended",

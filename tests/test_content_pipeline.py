@@ -241,7 +241,9 @@ def _features_imported(path: Path) -> set[str]:
 
 
 def test_the_kernel_imports_no_feature_and_the_loaders_only_point_down():
-    """content.py imports no feature; frameworks' loader only the kernel; catalog's loader also frameworks."""
+    """content.py imports no feature; the frameworks' and the providers' loaders only the kernel; the catalogue's
+    loader also frameworks and providers."""
     assert _features_imported(UPREST / "content.py") == set()
     assert _features_imported(UPREST / "frameworks" / "loader.py") <= {"frameworks"}
-    assert _features_imported(UPREST / "catalog" / "loader.py") <= {"catalog", "frameworks"}
+    assert _features_imported(UPREST / "providers" / "loader.py") <= {"providers"}
+    assert _features_imported(UPREST / "catalog" / "loader.py") <= {"catalog", "frameworks", "providers"}

@@ -138,7 +138,7 @@ def _meta(**over) -> dict:
     data = {
         "title": "Title mod-a",
         "summary": "S",
-        "provider": "P",
+        "provider_id": "",
         "workload_hours": "3",
         "eqf_level": "4",
         "participation": "online",

@@ -55,6 +55,7 @@ class Config:
     RATELIMIT_LOGIN_PER_ACCOUNT: str = "5 per 5 minutes"
     RATELIMIT_RESET_PER_ADDRESS: str = "10 per hour"
     RATELIMIT_REGISTER_PER_ADDRESS: str = "20 per hour"
+    RATELIMIT_VERIFY_PER_ADDRESS: str = "60 per minute"  # public certificate verification (pages, JSON, uploads)
     RATELIMIT_HEADERS_ENABLED: bool = True
     PASSWORD_RESET_HOURS: int = 1
     INVITATION_DAYS: int = 14
@@ -98,6 +99,14 @@ class Config:
     # credentials they signed still verify (uprest/certificates/keys.py).
     CREDENTIAL_KEY: str | None = None
     CREDENTIAL_OLD_KEYS: list = []
+    # The awarding body of certificates no single provider awards (a learning plan's, a module without a provider):
+    # the organisation that runs this platform. Country: ISO 3166-1 alpha-2.
+    ISSUER_NAME: str = "UPREST Learning Ecosystem"
+    ISSUER_COUNTRY: str = "SE"
+    ISSUER_REGION: str = "Västra Götaland"
+    ISSUER_WEBSITE: str = ""
+    # Certificates in another language than English carry every label in English too (readable across the EU).
+    CERTIFICATE_BILINGUAL: bool = True
 
 
 #: UPREST_* variables that are read by the tools around the app (tests, bench), not by the app.

@@ -12,7 +12,7 @@ from tests.e2e.conftest import audit
 
 pytestmark = pytest.mark.e2e
 
-SKIP = re.compile(r"\.(pdf|json|csv|png|jpe?g|svg|zip)$|/api/|/static/|/logout|/healthz|/password/reset/|/join/")
+SKIP = re.compile(r"\.(pdf|json|jwt|csv|png|jpe?g|svg|zip)$|/api/|/static/|/logout|/healthz|/password/reset/|/join/")
 MAX_PAGES = 45
 
 
@@ -83,6 +83,24 @@ def content(app, db):
     db.session.commit()
 
 
+def _certificate(user, db):
+    """The learner holds a certificate of a real module, so that the crawl meets the certificate pages."""
+    from uprest.catalog import services as catalog
+    from uprest.certificates import issuance
+    from uprest.learning import services as learning
+
+    module = catalog.public_module("digital-tools")
+    enrolment, _created = learning.enrol(user, module)
+    issuance.issue(
+        user,
+        f"enrolment:{enrolment.id}",
+        "module",
+        lambda code, now: issuance.module_data(user, enrolment, code, now),
+        module,
+    )
+    db.session.commit()
+
+
 @pytest.mark.parametrize("role", ["learner", "trainer", "staff", "admin"])
 def test_role_pages_accessible(page, create_user, content, db, role):
     """Every page a logged-in role reaches — with a business, a submitted assessment and an own
@@ -99,6 +117,7 @@ def test_role_pages_accessible(page, create_user, content, db, role):
         db.session.commit()
         submit_demo_assessment(user)
         db.session.commit()
+        _certificate(user, db)
     if role == "trainer":
         make_module(user, code="trainer-draft")
         db.session.commit()

@@ -31,9 +31,10 @@ def real_content(app, db, tmp_path):
     assert not import_profiles(COURSES / "profiles").refused
     db.session.commit()
     shutil.copytree(COURSES / "modules" / CODE, tmp_path / "modules" / CODE)
+    shutil.copy(COURSES / "providers.yaml", tmp_path / "providers.yaml")
     report = loader.import_modules(tmp_path)
     db.session.commit()
-    assert [r.status for r in report.results] == ["created"]
+    assert [r.status for r in report.results] == ["created", "created"]  # the providers, then the module
 
 
 def it(text: str, **kw) -> str:
@@ -121,4 +122,18 @@ def test_from_result_page_to_a_completed_module_in_italian(page, axe_check, crea
     axe_check(again)
     db.session.expire_all()
     assert db.session.scalar(db.select(Enrolment.status)) == "completed"
+
+    # the certificate: downloaded from "my certificates", then checked on its public verification page
+    again.goto("/certificates")
+    axe_check(again)
+    with again.expect_download() as download:
+        again.locator("main a[href$='.pdf']").first.click()
+    pdf = download.value.path()
+    again.locator("main a[href^='/verify/']").first.click()
+    expect(again.get_by_text(it("This certificate is valid."))).to_be_visible()
+    axe_check(again)
+    again.locator("input[type=file]").set_input_files(pdf)
+    again.get_by_role("button", name=it("Check the file")).click()
+    expect(again.get_by_text(it("The file is identical to the certificate issued."))).to_be_visible()
+    axe_check(again)
     assert errors == []

@@ -50,13 +50,17 @@ def _module_document(code: str, v) -> dict[str, Any]:
         "code": code,
         "title": _i18n(v.title),
         "summary": _i18n(v.summary),
-        "provider": v.provider,
+        "provider": v.awarding_body.slug if v.awarding_body is not None else None,
         "workload_hours": _num(v.workload_hours),
         "ects": _num(v.ects),
         "eqf_level": v.eqf_level,
         "participation": v.participation,
         "assessment_type": v.assessment_type,
     }
+    if meta["provider"] is None:  # no awarding body: the import will ask for one
+        del meta["provider"]
+    if v.certificate_valid_months:
+        meta["certificate_valid_months"] = v.certificate_valid_months
     if v.quality_assurance:
         meta["quality_assurance"] = _i18n(v.quality_assurance)
     meta["prerequisites"] = list(v.prerequisites or [])

@@ -44,6 +44,7 @@ except ImportError:  # WTForms < 3.3
 from uprest.catalog import catalogue, rules
 from uprest.catalog.services import OutcomeRow, QuestionData
 from uprest.frameworks.forms import CompetenceOption
+from uprest.providers import services as provider_services
 
 
 def participation_labels() -> dict:
@@ -208,7 +209,7 @@ class MetadataForm(FlaskForm):
     )
     summary = TextAreaField(_l("Summary (2 to 4 sentences)"), validators=[Length(max=4000)], render_kw={"rows": 4})
     quality_assurance = TextAreaField(_l("Quality assurance"), validators=[Length(max=4000)], render_kw={"rows": 3})
-    provider = StringField(_l("Provider (awarding body)"), validators=[Length(max=200)])
+    provider_id = SelectField(_l("Awarding body"), coerce=_optional_int, validators=[Optional()])
     workload_hours = FloatField(
         _l("Workload in hours"),
         validators=[
@@ -224,6 +225,14 @@ class MetadataForm(FlaskForm):
         ],
     )
     eqf_level = SelectField(_l("EQF level"), coerce=_optional_int, validators=[Optional()])
+    certificate_valid_months = IntegerField(
+        _l("Certificate valid for (months)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=240, message=_l("Enter a number of months between 1 and 240.")),
+        ],
+        description=_l("Leave empty when the certificate does not expire."),
+    )
     participation = SelectField(_l("Participation"))
     assessment_type = SelectField(_l("Type of assessment"))
     prerequisites = SelectMultipleField(_l("Prerequisites"), validators=[Optional()])
@@ -344,10 +353,11 @@ class MetadataForm(FlaskForm):
             "title": self.title.data,
             "summary": self.summary.data,
             "quality_assurance": self.quality_assurance.data,
-            "provider": (self.provider.data or "").strip(),
+            "provider_id": self.provider_id.data,
             "workload_hours": self.workload_hours.data,
             "ects": self.ects.data,
             "eqf_level": self.eqf_level.data,
+            "certificate_valid_months": self.certificate_valid_months.data,
             "participation": self.participation.data,
             "assessment_type": self.assessment_type.data,
             "prerequisites": list(self.prerequisites.data or []),
@@ -401,10 +411,11 @@ def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_ch
             "title": version.title.get(lang, ""),
             "summary": (version.summary or {}).get(lang, ""),
             "quality_assurance": (version.quality_assurance or {}).get(lang, ""),
-            "provider": version.provider,
+            "provider_id": version.provider_id,
             "workload_hours": version.workload_hours,
             "ects": version.ects,
             "eqf_level": version.eqf_level,
+            "certificate_valid_months": version.certificate_valid_months,
             "participation": version.participation,
             "assessment_type": version.assessment_type,
             "prerequisites": list(version.prerequisites or []),
@@ -434,6 +445,7 @@ def metadata_form(version, lang: str, options: list[CompetenceOption], prereq_ch
     form.options = {o.key: o for o in options}
     form.existing_keys = {o.competence_key for o in version.outcomes}
     form.eqf_level.choices = eqf_choices(_l("— None —"))
+    form.provider_id.choices = provider_services.choices(_l("— None —"), include=version.provider_id)
     form.participation.choices = list(participation_labels().items())
     form.assessment_type.choices = list(assessment_labels().items())
     form.prerequisites.choices = prereq_choices

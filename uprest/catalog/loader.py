@@ -20,15 +20,15 @@ Idempotent by a content hash of the validated module (images count by their SHA-
   of the same import ("a needs b, b needs a"); the error names the cycle.
 
 Competence keys of outcomes are checked against the current frameworks when any framework is loaded
-(``flask frameworks import`` first); otherwise only their form is.
+(``flask frameworks import`` first); otherwise only their form is. ``provider:`` is the short name of a provider
+(the awarding body); the providers.yaml next to modules/ is imported first.
 
 Export (the same format back; lossless) is in :mod:`uprest.catalog.exporter`; quiz files are checked by
-:mod:`uprest.catalog.quizfiles`.
+:mod:`uprest.catalog.quizfiles`, images by :mod:`uprest.catalog.imagefiles`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from functools import partial
@@ -37,12 +37,16 @@ from typing import Any
 
 from uprest import content
 from uprest.catalog import rules, search
+from uprest.catalog.awarding import set_awarding_body
+from uprest.catalog.imagefiles import validate_images
 from uprest.catalog.markdown import image_names
 from uprest.catalog.models import ASSESSMENT_TYPES, PARTICIPATION
 from uprest.catalog.quizfiles import validate_quizzes
 from uprest.content import Checker, ContentKind, FileResult, ImportReport, LoadError, content_hash
 from uprest.extensions import db, utcnow
 from uprest.frameworks.loader import KEY_RE, current_scales
+from uprest.providers import loader as provider_loader
+from uprest.providers import services as provider_services
 
 LANGS = rules.LANGS
 LESSON_FILE_RE = re.compile(r"^(\d{2,3})-([a-z0-9][a-z0-9-]{0,79})\.([a-z]{2})\.md\Z")
@@ -57,7 +61,15 @@ MODULE_FIELDS = [
     "assessment_type",
     "outcomes",
 ]
-MODULE_OPTIONAL_FIELDS = ["ects", "eqf_level", "quality_assurance", "prerequisites", "quiz", "completion"]
+MODULE_OPTIONAL_FIELDS = [
+    "ects",
+    "eqf_level",
+    "certificate_valid_months",
+    "quality_assurance",
+    "prerequisites",
+    "quiz",
+    "completion",
+]
 QUIZ_DEFAULTS = {"pass_mark": 70, "max_attempts": 3, "shuffle": True}
 COMPLETION_FIELDS = ["lessons", "attendance"]
 
@@ -68,12 +80,12 @@ __all__ = ["FileResult", "ImportReport", "LoadError", "import_modules", "validat
 
 
 def validate_module(
-    folder: Path, scales: Mapping[str, int] | None = None, known_codes: set[str] | None = None
+    folder: Path, scales: Mapping[str, int] | None = None, known_codes: set[str] | None = None, providers=None
 ) -> tuple[dict | None, dict[str, bytes], list[LoadError]]:
     """Check a whole module folder: (spec, image bytes by name, []) or (None, {}, errors).
 
     `scales` (competence key -> top level) checks the outcomes against the frameworks; `known_codes` are the
-    modules a prerequisite may name.
+    modules a prerequisite may name; `providers` the short names ``provider:`` may name (None: any).
     """
     code = folder.name
     if not rules.MODULE_CODE_RE.match(code):
@@ -82,10 +94,10 @@ def validate_module(
     if not (folder / "module.yaml").is_file():
         return None, {}, [LoadError(f"{code}/module.yaml", "", "no such file")]
     known = set(known_codes or ()) | {code}
-    blobs, images, image_errors = _images(folder / "images", code)
+    blobs, images, image_errors = validate_images(folder / "images", code)
     lessons, lesson_errors = _lessons(folder / "lessons", code, set(images))
     slugs = [le["slug"] for le in lessons]  # the completion rule in module.yaml names them
-    build = partial(_module_yaml, code=code, scales=scales, known=known, slugs=slugs)
+    build = partial(_module_yaml, code=code, scales=scales, known=known, slugs=slugs, providers=providers)
     spec, errors = content.check_yaml((folder / "module.yaml").read_bytes(), f"{code}/module.yaml", build)
     spec = spec or {}
     spec["images"], spec["lessons"] = images, lessons
@@ -100,13 +112,15 @@ def validate_module(
 
 
 def _module_yaml(
-    ck: Checker, data: Any, code: str, scales: Mapping[str, int] | None, known: set[str], slugs: list[str]
+    ck: Checker, data: Any, code: str, scales: Mapping[str, int] | None, known: set[str], slugs: list[str], providers
 ) -> dict:
     doc = ck.mapping(data, (), MODULE_FIELDS, MODULE_OPTIONAL_FIELDS)
     if doc is None:
         return {}
     _module_code(ck, doc, code)
     spec: dict[str, Any] = {"code": code, **_module_texts(ck, doc), **_module_facts(ck, doc)}
+    if "provider" in doc:  # a missing one is reported by ck.mapping
+        spec["provider"] = provider_loader.check_reference(ck, doc["provider"], ("provider",), providers)
     spec["prerequisites"] = _prerequisites(ck, doc.get("prerequisites"), code, known)
     spec["outcomes"] = _outcomes(ck, doc.get("outcomes"), scales) if "outcomes" in doc else []
     spec["quiz"] = _quiz_settings(ck, doc)
@@ -125,7 +139,7 @@ def _module_code(ck: Checker, doc: dict, code: str) -> None:
 
 
 def _module_texts(ck: Checker, doc: dict) -> dict[str, Any]:
-    """Title, summary, quality assurance and provider."""
+    """Title, summary and quality assurance."""
     title = ck.i18n(doc.get("title"), ("title",)) if "title" in doc else {}
     for lang, text in title.items():
         if len(text) > 200:
@@ -134,7 +148,6 @@ def _module_texts(ck: Checker, doc: dict) -> dict[str, Any]:
         "title": title,
         "summary": ck.i18n(doc.get("summary"), ("summary",)) if "summary" in doc else {},
         "quality_assurance": ck.i18n(doc.get("quality_assurance"), ("quality_assurance",), required=False),
-        "provider": ck.text(doc.get("provider"), ("provider",), max_len=200) if "provider" in doc else None,
     }
 
 
@@ -146,6 +159,10 @@ def _module_facts(ck: Checker, doc: dict) -> dict[str, Any]:
     ects, eqf = doc.get("ects"), doc.get("eqf_level")
     facts["ects"] = None if ects is None else _number(ck, ects, ("ects",), lo=0, hi=60)
     facts["eqf_level"] = None if eqf is None else ck.integer(eqf, ("eqf_level",), lo=1, hi=8)
+    months = doc.get("certificate_valid_months")
+    facts["certificate_valid_months"] = (
+        None if months is None else ck.integer(months, ("certificate_valid_months",), lo=1, hi=240)
+    )
     for name, allowed in (("participation", PARTICIPATION), ("assessment_type", ASSESSMENT_TYPES)):
         if name in doc and doc[name] not in allowed:
             ck.error((name,), f"must be one of: {', '.join(allowed)}")
@@ -262,45 +279,6 @@ def _required_lessons(ck: Checker, value: Any, slugs: list[str]) -> list[str] | 
     return rules.canonical_lessons(wanted, slugs)
 
 
-# images/
-
-
-def _images(img_dir: Path, code: str) -> tuple[dict[str, bytes], dict[str, dict], list[LoadError]]:
-    """(bytes by name, {name: sha256, mime, size}, errors) of the images/ folder."""
-    blobs: dict[str, bytes] = {}
-    images: dict[str, dict] = {}
-    errors: list[LoadError] = []
-    for path in sorted(img_dir.iterdir()) if img_dir.is_dir() else []:
-        if not path.is_file():
-            continue
-        raw, problem = _read_image(path)
-        if problem:
-            errors.append(LoadError(f"{code}/images/{path.name}", "", problem))
-            continue
-        blobs[path.name] = raw
-        images[path.name] = {
-            "sha256": hashlib.sha256(raw).hexdigest(),
-            "mime": rules.sniff_image(raw),
-            "size": len(raw),
-        }
-    return blobs, images, errors
-
-
-def _read_image(path: Path) -> tuple[bytes, None] | tuple[None, str]:
-    """The bytes of an image file, or why it cannot be one (its content decides, not its name)."""
-    if not rules.IMAGE_NAME_RE.match(path.name):
-        return None, "invalid image file name (letters, digits, '.', '-', '_')"
-    if path.stat().st_size > rules.MAX_IMAGE_BYTES:
-        return None, f"larger than {rules.MAX_IMAGE_BYTES // (1024 * 1024)} MB"
-    raw = path.read_bytes()
-    problem = rules.image_problem(raw)
-    if problem == "not_image":
-        return None, "not a PNG, JPEG, GIF or WebP image (checked by its content)"
-    if problem:
-        return None, "empty file"
-    return raw, None
-
-
 # lessons/
 
 
@@ -395,29 +373,32 @@ def module_folders(path: Path) -> list[Path]:
 
 
 def import_modules(path: str | Path) -> ImportReport:
-    """Import every module folder under `path`. Flushes; the caller commits."""
+    """Import the providers.yaml of `path` (when it has one), then every module folder under `path`. Flushes; the
+    caller commits."""
     from uprest.catalog.models import Module
 
     path = Path(path)
     if not path.is_dir():
         return content.missing(path, "no such folder")
+    first = provider_loader.import_providers(path) if provider_loader.providers_file(path) else ImportReport()
     folders = module_folders(path)
     scales = current_scales() or None
     known = {f.name for f in folders} | set(db.session.scalars(db.select(Module.code)))
     # Every folder is checked first, so that cycles of prerequisites through several modules of this import
     # (and the catalogue) are found before anything is stored.
-    checked = {folder.name: _read_module(folder, scales, known) for folder in folders}
+    providers = provider_services.slugs()
+    checked = {folder.name: _read_module(folder, scales, known, providers) for folder in folders}
     _refuse_cycles(checked, {folder.name: folder for folder in folders})
     kind = ContentKind(
         "module",
         validate=lambda folder: checked[folder.name],
         store=partial(_store_module, competences_checked=scales is not None),
     )
-    return content.import_units(folders, kind)
+    return ImportReport(first.results + content.import_units(folders, kind).results)
 
 
-def _read_module(folder: Path, scales: Mapping[str, int] | None, known: set[str]):
-    spec, blobs, errors = validate_module(folder, scales, known)
+def _read_module(folder: Path, scales: Mapping[str, int] | None, known: set[str], providers: set[str]):
+    spec, blobs, errors = validate_module(folder, scales, known, providers)
     return (None if errors else (spec, blobs)), errors
 
 
@@ -531,10 +512,10 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, 
         title=spec["title"],
         summary=spec["summary"],
         quality_assurance=spec["quality_assurance"],
-        provider=spec["provider"],
         workload_hours=spec["workload_hours"],
         ects=spec["ects"],
         eqf_level=spec["eqf_level"],
+        certificate_valid_months=spec["certificate_valid_months"],
         participation=spec["participation"],
         assessment_type=spec["assessment_type"],
         prerequisites=spec["prerequisites"],
@@ -545,6 +526,7 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, 
         requires_attendance=spec["completion"]["attendance"],
     )
     db.session.add(v)
+    set_awarding_body(v, provider_services.by_slug(spec["provider"]))
     v.outcomes = _outcome_rows(spec["outcomes"])
     v.lessons = _lesson_rows(spec["lessons"])
     v.questions = _question_rows(spec["questions"])

@@ -46,6 +46,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
+from uprest.providers.models import Provider
 
 I18n = dict[str, str]
 
@@ -126,6 +127,9 @@ class ModuleVersion(db.Model):
     title: Mapped[I18n] = mapped_column(JSON)
     summary: Mapped[I18n] = mapped_column(JSON, default=dict)
     quality_assurance: Mapped[I18n] = mapped_column(JSON, default=dict)
+    #: The awarding body: a provider record. ``provider`` is its name as free text from before the records
+    #: existed, kept for the search text and old rows; new versions set both (see uprest.catalog.awarding).
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
     provider: Mapped[str] = mapped_column(String(200), default="")
     workload_hours: Mapped[float] = mapped_column(default=1.0)
     ects: Mapped[float | None]
@@ -141,6 +145,8 @@ class ModuleVersion(db.Model):
     #: and whether attendance at a session is required (blended learning).
     required_lessons: Mapped[list[str] | None] = mapped_column(JSON)
     requires_attendance: Mapped[bool] = mapped_column(default=False)
+    #: How long the module's certificate stays valid, in months (None: it does not expire).
+    certificate_valid_months: Mapped[int | None]
     search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased titles, summaries, outcomes
     content_hash: Mapped[str | None] = mapped_column(String(64))  # set by the courses/ importer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -160,6 +166,7 @@ class ModuleVersion(db.Model):
     files: Mapped[list[VersionFile]] = relationship(
         back_populates="version", order_by="VersionFile.name", cascade="all, delete-orphan"
     )
+    awarding_body: Mapped[Provider | None] = relationship(foreign_keys=[provider_id])
 
     @property
     def is_draft(self) -> bool:

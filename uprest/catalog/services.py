@@ -16,6 +16,8 @@ from sqlalchemy.orm import selectinload
 from uprest import cache
 from uprest.accounts.models import Role, User
 from uprest.catalog import catalogue, rules, search
+from uprest.catalog.awarding import awarding_body_of as awarding_body_of  # the certificates feature asks here
+from uprest.catalog.awarding import set_awarding_body
 from uprest.catalog.models import (
     Lesson,
     LessonText,
@@ -30,6 +32,8 @@ from uprest.catalog.models import (
 )
 from uprest.extensions import db, utcnow
 from uprest.frameworks.models import Area, Competence, Framework
+from uprest.providers import services as provider_services
+from uprest.providers.models import Provider
 
 LANGS = rules.LANGS
 
@@ -59,6 +63,7 @@ cache.watch(
     Framework,
     Area,
     Competence,
+    Provider,
 )
 
 
@@ -197,9 +202,11 @@ def copy_version(src: ModuleVersion, number: int, user: User | None) -> ModuleVe
         summary=dict(src.summary or {}),
         quality_assurance=dict(src.quality_assurance or {}),
         provider=src.provider,
+        provider_id=src.provider_id,
         workload_hours=src.workload_hours,
         ects=src.ects,
         eqf_level=src.eqf_level,
+        certificate_valid_months=src.certificate_valid_months,
         participation=src.participation,
         assessment_type=src.assessment_type,
         prerequisites=list(src.prerequisites or []),
@@ -377,11 +384,13 @@ def update_metadata(module: Module, user: User, lang: str, data: dict, outcomes:
         else:
             texts.pop(lang, None)
         setattr(v, field, texts)
+    if "provider_id" in data:
+        set_awarding_body(v, provider_services.by_id(data["provider_id"]))
     for field in (
-        "provider",
         "workload_hours",
         "ects",
         "eqf_level",
+        "certificate_valid_months",
         "participation",
         "assessment_type",
         "prerequisites",

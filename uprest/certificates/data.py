@@ -8,7 +8,7 @@ so that they always say the same. Texts that exist in several languages are lang
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 
 I18n = dict[str, str]
@@ -62,3 +62,26 @@ class CertificateData:
     module_code: str = ""
     module_version: int = 0
     language: str = "en"  # the holder's language when issued
+
+
+def to_json(data: CertificateData) -> dict:
+    """``data`` as JSON-ready values (dates as ISO 8601 text), for storing with the certificate."""
+    document = asdict(data)
+    for name in ("issued_at", "expires_at"):
+        if document[name] is not None:
+            document[name] = document[name].isoformat()
+    return document
+
+
+def from_json(document: dict) -> CertificateData:
+    """The ``CertificateData`` stored by :func:`to_json`; unknown keys (a later version's) are ignored."""
+    known = {f.name for f in fields(CertificateData)}
+    values = {k: v for k, v in document.items() if k in known}
+    values["issuer"] = Issuer(**document["issuer"])
+    values["outcomes"] = tuple(Outcome(**o) for o in document.get("outcomes", ()))
+    for name in ("prerequisites", "parts"):
+        values[name] = tuple(values.get(name) or ())
+    for name in ("issued_at", "expires_at"):
+        if values.get(name):
+            values[name] = datetime.fromisoformat(values[name])
+    return CertificateData(**values)

@@ -1,0 +1,66 @@
+"""The demo data of `make run`: the same commands on the test database leave every role something real to see
+(a plan, progress, a certificate with its PDF), and running them again changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.factories import count_rows
+from uprest.accounts.cli import DEMO_ACCOUNTS, DEMO_LEARNER, DEMO_PASSWORD
+from uprest.accounts.services import user_by_email
+from uprest.certificates import services as certificates
+from uprest.certificates.models import Certificate
+from uprest.extensions import db as _db
+from uprest.learning import services as learning
+from uprest.recommendations import services as recommendations
+
+COURSES = Path(__file__).resolve().parents[1] / "courses"
+
+
+def _run(app, *args: str) -> None:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture()
+def demo(app):
+    """`make demo`: frameworks, profiles, course modules (with their providers), then `flask seed-demo`."""
+    _run(app, "frameworks", "import", str(COURSES / "frameworks"))
+    _run(app, "profiles", "import", str(COURSES / "profiles"))
+    _run(app, "courses", "import", str(COURSES))
+    _run(app, "seed-demo")
+    _db.session.expire_all()
+
+
+def test_demo_learner_has_a_plan_progress_and_a_certificate(demo, client):
+    """The demo learner has a plan, a completed module and one in progress, and the completed module's
+    certificate with its PDF rendered and its awarding body a provider record with a country."""
+    learner = user_by_email(DEMO_LEARNER)
+    assert recommendations.plan_of(learner) is not None
+    assert {e.status for e in learning.enrolments_of(learner)} == {"active", "completed"}
+    (certificate,) = certificates.certificates_of(learner)
+    assert certificate.pdf_sha256 is not None and certificate.status() == "valid"
+    issuer = certificates.data_of(certificate).issuer
+    assert issuer.name and len(issuer.country) == 2
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "This certificate is valid." in page
+
+
+def test_demo_is_idempotent(demo, app):
+    """Loading the demo again adds no certificate and no enrolment."""
+    before = count_rows(Certificate)
+    _run(app, "courses", "import", str(COURSES))
+    _run(app, "seed-demo")
+    assert count_rows(Certificate) == before == 1
+
+
+def test_every_demo_account_can_log_in(demo, app):
+    """Each demo account logs in with the documented password and reaches its home page."""
+    from tests.conftest import login
+
+    for email, *_rest in DEMO_ACCOUNTS:
+        client = app.test_client()
+        assert login(client, email, DEMO_PASSWORD).status_code == 302
+        assert client.get("/").status_code == 200
