@@ -113,7 +113,7 @@ def expected_elements(data: CertificateData, lang: str) -> list[str]:
     with force_locale(lang):
         shown = labels()
         shown["heading"] = shown["heading"].upper()  # text-transform
-        for key in ("completed_plan", "parts", "qr"):  # a plan's; the QR code's alternative text
+        for key in ("completed_plan", "parts", "qr", "demo"):  # a plan's; the QR code's alternative text; a demo's
             del shown[key]
         return [
             *shown.values(),
@@ -158,6 +158,14 @@ def test_every_element_in_readers_language(app, lang):
     assert "Selling sustainable stays online" not in text and "Italy" not in text
 
 
+def test_demo_certificate_says_it_is_not_a_real_qualification(app):
+    """A demo account's certificate says so on page 1, in the reader's language; others say nothing of it."""
+    with force_locale("sv"):
+        note = labels()["demo"]
+    assert note not in " ".join(pages_text(render_certificate(make_certificate(), lang="sv")))
+    assert note in pages_text(render_certificate(make_certificate(is_demo=True), lang="sv"))[0]
+
+
 def test_bilingual_adds_english_labels(app):
     """Bilingual: the English labels, title and enumerations under the reader's; English alone stays single."""
     data = make_certificate()
@@ -165,7 +173,7 @@ def test_bilingual_adds_english_labels(app):
     text = " ".join(pages)
     assert URL in pages[0] and "Verify this certificate" in pages[0]  # page 1 holds the certificate
     with force_locale("en"):
-        english = [labels()[key] for key in labels() if key not in ("heading", "completed_plan", "parts", "qr")]
+        english = [labels()[key] for key in labels() if key not in ("heading", "completed_plan", "parts", "qr", "demo")]
     assert [label for label in english if label not in text] == []
     assert "Selling sustainable stays online" in text and "Quiz and assignment" in text and "Italy" in text
     assert [item for item in expected_elements(data, "it") if item not in text] == []

@@ -48,6 +48,23 @@ def test_demo_learner_has_a_plan_progress_and_a_certificate(demo, client):
     assert "This certificate is valid." in page
 
 
+def test_demo_data_says_it_is_demo_data(demo, app, client):
+    """Demo accounts see a banner on every page; the demo certificate says it is not a real qualification on
+    its verification page, in its JSON and on its PDF; real accounts see none of it."""
+    from tests.conftest import login
+
+    learner = user_by_email(DEMO_LEARNER)
+    (certificate,) = certificates.certificates_of(learner)
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "It is not a real qualification." in page
+    assert client.get(f"/verify/{certificate.code}.json").get_json()["demo"] is True
+    assert certificates.data_of(certificate).is_demo
+    demo_client = app.test_client()
+    assert login(demo_client, DEMO_LEARNER, DEMO_PASSWORD).status_code == 302
+    assert 'class="demo-banner"' in demo_client.get("/").get_data(as_text=True)
+    assert 'class="demo-banner"' not in client.get("/").get_data(as_text=True)
+
+
 def test_demo_is_idempotent(demo, app):
     """Loading the demo again adds no certificate and no enrolment."""
     before = count_rows(Certificate)

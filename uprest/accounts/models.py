@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
 
+#: The e-mail domain of the demo accounts (`flask seed-demo`): reserved for them.
+DEMO_DOMAIN = "demo.uprest.eu"
+
 
 class Role(enum.StrEnum):
     LEARNER = "learner"
@@ -109,6 +112,11 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_demo(self) -> bool:
+        """A demo account of `flask seed-demo` (its data is made up to show the platform, and says so)."""
+        return (self.email or "").endswith("@" + DEMO_DOMAIN)
 
     @property
     def is_owner(self) -> bool:

@@ -62,6 +62,7 @@ class CertificateData:
     module_code: str = ""
     module_version: int = 0
     language: str = "en"  # the holder's language when issued
+    is_demo: bool = False  # issued to a demo account: the documents say it is not a real qualification
 
 
 def to_json(data: CertificateData) -> dict:

@@ -149,6 +149,7 @@ def module_data(user: User, enrolment, code: str, now: datetime) -> CertificateD
         module_code=enrolment.module.code,
         module_version=version.version,
         language=lang,
+        is_demo=user.is_demo,
     )
 
 
@@ -182,6 +183,7 @@ def plan_data(user: User, versions: list[ModuleVersion], codes: list[str], code:
         eqf_level=levels.pop() if len(levels) == 1 else None,
         parts=tuple(dict(v.title) for v in versions),
         language=lang,
+        is_demo=user.is_demo,
     )
 
 

@@ -65,6 +65,7 @@ def labels() -> dict[str, str]:
         "code": _("Verification code"),
         "address": _("Verification address"),
         "qr": _("QR code of the verification address"),
+        "demo": _("Demo certificate: issued to a demo account to show the platform. It is not a real qualification."),
     }
 
 
@@ -133,6 +134,7 @@ def view(data: CertificateData, lang: str) -> dict:
         "code": data.code,
         "url": data.verify_url,
         "is_plan": data.kind == "plan",
+        "is_demo": data.is_demo,
     }
 
 

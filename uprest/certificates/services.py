@@ -149,6 +149,7 @@ def public_json(certificate: Certificate) -> dict:
         "ects": data.ects,
         "eqf_level": data.eqf_level,
         "language": lang,
+        "demo": data.is_demo,
         "sha256": certificate.pdf_sha256,
         "verification_url": external_url("certificates.verify", code=certificate.code),
         "credential_url": external_url("certificates.credential", code=certificate.code),
