@@ -50,15 +50,13 @@ postgres-ready: setup ## make sure PostgreSQL answers at TEST_POSTGRES_URL (star
 
 setup: $(VENV)/.installed translations
 
-$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock bin/pure-sqlalchemy
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
 	  echo "UPREST needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Try: make PYTHON=python3.12 ..."; exit 1; }
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# Exactly the versions of the lock files (hash-checked), then the app itself without dependencies.
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
-	@# SQLAlchemy without its compiled extensions: with them, workers died with SIGSEGV under load.
-	$(BIN)/python bin/pure-sqlalchemy requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 

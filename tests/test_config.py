@@ -108,11 +108,3 @@ def test_whole_numbers_round_trip(number):
 def test_every_setting_has_a_type():
     """Every setting is declared with a type, so that its variable can be parsed."""
     assert {"SECRET_KEY", "WTF_CSRF_TIME_LIMIT", "SQLALCHEMY_ENGINE_OPTIONS", "PROXY_FIX"} <= set(settings())
-
-
-def test_sqlalchemy_runs_without_its_compiled_extensions():
-    """SQLAlchemy's compiled extensions crashed workers with SIGSEGV under load (docs/operations.md):
-    `make setup` installs it without them (bin/pure-sqlalchemy)."""
-    from sqlalchemy.util._has_cython import HAS_CYEXTENSION
-
-    assert HAS_CYEXTENSION is False
