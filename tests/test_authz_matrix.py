@@ -101,6 +101,11 @@ def admins(answer) -> dict:
     return roles(403, anonymous=LOGIN, admin=answer)
 
 
+def staff(answer, **by_role) -> dict:
+    """Municipality staff and admins; other users get 403."""
+    return roles(403, **{"anonymous": LOGIN, "staff": answer, "admin": answer, **by_role})
+
+
 def own_enrolment(answer) -> dict:
     """The learner enrolled in the module; anybody else's enrolment does not exist for them (404)."""
     return roles(404, anonymous=LOGIN, learner=answer)
@@ -440,6 +445,17 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "teaching.learners_csv": [GET("/teaching/pub-mod/learners.csv", editors(200))],
     "teaching.questions_csv": [GET("/teaching/pub-mod/questions.csv", editors(200))],
+    # --- reports (municipality staff: their own municipality; admins: the one they choose) ----------------
+    "reports.index": [
+        GET("/reports", staff(200)),
+        GET("/reports?municipality=vanersborg", staff(200), variant="own municipality"),
+        GET("/reports?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+    ],
+    "reports.skills_gap_csv": [
+        GET("/reports/skills-gap.csv?municipality=vanersborg", staff(200)),
+        GET("/reports/skills-gap.csv?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/skills-gap.csv", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
 }
 
 # (endpoint, method, variant, role) -> why the answer differs from the matrix today.

@@ -13,10 +13,11 @@ import pytest
 
 from tests.conftest import csrf_token, login
 from tests.factories import make_competences, make_module
+from uprest import csvsafe
 from uprest.catalog import services as catalog
 from uprest.catalog.services import QuestionData
 from uprest.extensions import db
-from uprest.learning import csvsafe, quizzes, services
+from uprest.learning import quizzes, services
 from uprest.learning.models import Enrolment
 
 # --- building the world -----------------------------------------------------------------------------------

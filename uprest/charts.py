@@ -129,3 +129,121 @@ def range_bar_chart(
         out.append(f'<text x="{text_x}" y="{bar_y + 11}" fill="{INK}">{escape(_truncate(bar.value_text, 40))}</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+# --- heat map -------------------------------------------------------------------------------------------------
+
+#: A sequential scale, light to dark (ColorBrewer "Oranges", 5 classes): the share of a cell picks one step.
+HEAT_STEPS = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
+HIDDEN_STROKE = "#6b7580"
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One cell: a value from 0 to 1 (None: no colour), the text written in it, and whether it is hidden
+    (drawn hatched, with `text` saying so)."""
+
+    value: float | None
+    text: str
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    label: str
+    cells: tuple[HeatCell, ...]
+    group: str = ""  # a heading drawn above the row when it differs from the previous row's
+
+
+def heat_step(value: float) -> int:
+    """The step of HEAT_STEPS for a value from 0 to 1 (values outside are clamped)."""
+    return min(len(HEAT_STEPS) - 1, max(0, int(float(value) * len(HEAT_STEPS))))
+
+
+def heat_map(
+    rows: Sequence[HeatRow],
+    columns: Sequence[str],
+    *,
+    title: str,
+    desc: str,
+    legend: str,
+    step_labels: Sequence[str],
+    hidden_label: str,
+    chart_id: str | None = None,
+    label_width: int = 260,
+    cell_width: int = 92,
+) -> Markup:
+    """A grid of rows × columns, each cell coloured by its value on HEAT_STEPS and with its text written in it;
+    hidden cells hatched grey. A text legend names each colour step (`step_labels`, one per step) and the hatch
+    (`hidden_label`). Colour is never the only carrier: every cell's text says its value."""
+    if len(step_labels) != len(HEAT_STEPS):
+        raise ValueError(f"heat_map needs {len(HEAT_STEPS)} step labels")
+    cid = chart_id or f"chart-{next(_ids)}"
+    row_h, head_h, group_h = 26, 44, 24
+    legend_h = 30
+    groups = sum(1 for i, r in enumerate(rows) if r.group and (i == 0 or rows[i - 1].group != r.group))
+    width = label_width + cell_width * max(1, len(columns)) + 8
+    height = legend_h + head_h + row_h * len(rows) + group_h * groups + 8
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--heat" role="img" '
+        f'aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="12">',
+        f'<title id="{cid}-title">{escape(_clean(title))}</title>',
+        f'<desc id="{cid}-desc">{escape(_clean(desc))}</desc>',
+        "<defs>"
+        f'<pattern id="{cid}-hidden" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
+        '<rect width="6" height="6" fill="#ffffff"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{HIDDEN_STROKE}" stroke-width="2"/>'
+        "</pattern></defs>",
+        f'<text x="4" y="18" fill="{INK}" font-weight="bold">{escape(_truncate(legend, 40))}</text>',
+    ]
+    x = 4 + min(200, 8 * len(_clean(legend)) + 12)
+    for colour, label in zip(HEAT_STEPS, step_labels, strict=True):
+        out.append(f'<rect x="{x}" y="7" width="16" height="14" fill="{colour}" stroke="{LINE}"/>')
+        out.append(f'<text x="{x + 20}" y="18" fill="{INK}">{escape(_truncate(label, 14))}</text>')
+        x += 20 + 7 * min(14, len(_clean(label))) + 12
+    out.append(f'<rect x="{x}" y="7" width="16" height="14" fill="url(#{cid}-hidden)" stroke="{HIDDEN_STROKE}"/>')
+    out.append(f'<text x="{x + 20}" y="18" fill="{INK}">{escape(_truncate(hidden_label, 40))}</text>')
+    top = legend_h
+    for j, column in enumerate(columns):
+        cx = label_width + cell_width * j + cell_width / 2
+        out.append(
+            f'<text x="{_num(cx)}" y="{top + head_h - 8}" fill="{INK}" text-anchor="middle" font-weight="bold">'
+            f"{escape(_truncate(column, 12))}</text>"
+        )
+    y = top + head_h
+    previous = None
+    for row in rows:
+        if row.group and row.group != previous:
+            out.append(
+                f'<text x="4" y="{y + group_h - 7}" fill="{MUTED}" font-weight="bold">'
+                f"{escape(_truncate(row.group, 90))}</text>"
+            )
+            y += group_h
+        previous = row.group
+        out.append(f'<text x="4" y="{y + row_h - 9}" fill="{INK}">{escape(_truncate(row.label, 38))}</text>')
+        for j, cell in enumerate(row.cells):
+            cx = label_width + cell_width * j
+            if cell.hidden:
+                fill, ink = f"url(#{cid}-hidden)", INK
+            elif cell.value is None:
+                fill, ink = "#ffffff", MUTED
+            else:
+                step = heat_step(cell.value)
+                fill, ink = HEAT_STEPS[step], "#ffffff" if step >= 3 else INK
+            out.append(
+                f'<rect x="{cx + 1}" y="{y + 1}" width="{cell_width - 2}" height="{row_h - 2}" fill="{fill}" '
+                f'stroke="{LINE}"/>'
+            )
+            if cell.hidden:  # the label on a white plate, readable over the hatch
+                out.append(
+                    f'<rect x="{cx + 14}" y="{y + 6}" width="{cell_width - 28}" height="{row_h - 12}" fill="#ffffff"/>'
+                )
+            out.append(
+                f'<text x="{_num(cx + cell_width / 2)}" y="{y + row_h - 9}" fill="{ink}" text-anchor="middle">'
+                f"{escape(_truncate(cell.text, 14))}</text>"
+            )
+        y += row_h
+    out.append("</svg>")
+    return Markup("".join(out))

@@ -107,6 +107,9 @@ class Config:
     ISSUER_WEBSITE: str = ""
     # Certificates in another language than English carry every label in English too (readable across the EU).
     CERTIFICATE_BILINGUAL: bool = True
+    # The municipality reports (docs/reports-privacy.md): every figure shown counts at least this many people (k);
+    # smaller groups, and the figures that would let them be worked out, are hidden. Never below 3.
+    REPORTS_MIN_GROUP: int = 5
 
 
 #: UPREST_* variables that are read by the tools around the app (tests, bench), not by the app.

@@ -48,6 +48,26 @@ def seed_demo() -> None:
         click.echo(f"  {role:<8} {email:<28} ({muni})")
 
 
+def demo_people(emails_and_names: list[tuple[str, str, str]]) -> list:
+    """The demo people (e-mail @DEMO_DOMAIN, name, municipality code) of other features' demo data (the reports'
+    synthetic territory), created once without a password that can log in (flushes). Returns them in order."""
+    from uprest.accounts.models import DEMO_DOMAIN, User
+
+    emails = [email for email, _name, _muni in emails_and_names]
+    if any(not email.endswith("@" + DEMO_DOMAIN) for email in emails):
+        raise ValueError(f"demo people have addresses @{DEMO_DOMAIN}")
+    found = {u.email: u for u in db.session.scalars(db.select(User).where(User.email.in_(emails)))}
+    munis = {m.code: m.id for m in db.session.scalars(db.select(Municipality))}
+    for email, name, muni in emails_and_names:
+        if email not in found:
+            found[email] = User(
+                email=email, name=name, password_hash="!demo", locale="en", municipality_id=munis[muni]
+            )  # "!demo" is no Argon2 hash: no password matches it
+            db.session.add(found[email])
+    db.session.flush()
+    return [found[email] for email in emails]
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

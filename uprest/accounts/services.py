@@ -575,3 +575,20 @@ def user_search(q: str | None = None, role: str | None = None):
     if role:
         stmt = stmt.where(User.role == role)
     return stmt
+
+
+# --- what the municipality reports count (uprest.reports) ---------------------------------------
+
+
+def municipality_by_code(code: str) -> Municipality | None:
+    return db.session.scalar(db.select(Municipality).where(Municipality.code == code))
+
+
+def people_in_municipality(municipality_id: int):
+    """A select of (user_id, subsector) of the people of a municipality, with the sub-sector of their business
+    (None for people without one): whom the municipality's reports count."""
+    return (
+        db.select(User.id.label("user_id"), Organisation.subsector.label("subsector"))
+        .outerjoin(Organisation, User.organisation_id == Organisation.id)
+        .where(User.municipality_id == municipality_id)
+    )

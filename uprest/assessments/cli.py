@@ -15,15 +15,17 @@ def seed_demo() -> None:
         submit_demo_assessment(user)
 
 
-def submit_demo_assessment(user) -> None:
-    """Take and submit the reception assessment of accommodation for `user`, once (flushes): confident in the
-    lower bands, less so higher up, stronger in some competences than in others, and one knowledge question
-    in four answered wrongly, so the result shows targets met, gaps and a tempered level."""
+def submit_demo_assessment(user, *, subsector: str = "accommodation", job_role: str = "reception", rng=None) -> None:
+    """Take and submit the reception assessment of accommodation (or of `subsector` and `job_role`) for `user`,
+    once (flushes): confident in the lower bands, less so higher up, stronger in some competences than in
+    others, and one knowledge question in four answered wrongly, so the result shows targets met, gaps and a
+    tempered level. With `rng` (a random.Random) each competence's strength is drawn from it instead (varied
+    demo people for the reports)."""
     if services.latest_submitted_run(user) is not None or services.open_run(user):
         return
     try:
         with db.session.begin_nested():
-            run, _created = services.start_run(user, subsector="accommodation", job_role="reception")
+            run, _created = services.start_run(user, subsector=subsector, job_role=job_role)
     except services.AssessmentError:  # frameworks or profiles not loaded
         return
     pages = services.run_pages(run)
@@ -32,6 +34,8 @@ def submit_demo_assessment(user) -> None:
         for c, pc in enumerate(page.competences):
             bands = [b for b, _lo, _hi in scoring.band_ranges((lv.level, lv.band) for lv in page.framework.levels)]
             strength = (1, 0, -1)[(pc.competence.id + c) % 3]  # some strong, some middling, some weak
+            if rng is not None:
+                strength = rng.choice((2, 1, 0, 0, -1, -2))
             for item in pc.statements:
                 step = bands.index(item.band) if item.band in bands else 1
                 answers[item.id] = max(1, min(5, 4 - step + strength))

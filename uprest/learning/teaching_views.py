@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import AnyOf, Optional
 
+from uprest import csvsafe
 from uprest.accounts.models import Role
 from uprest.catalog import services as catalog
 from uprest.extensions import MAX_PAGE, db, paginate
 from uprest.i18n import get_locale
-from uprest.learning import csvsafe, services, teaching
+from uprest.learning import services, teaching
 from uprest.security import roles_required
 
 bp = Blueprint("teaching", __name__, url_prefix="/teaching")

@@ -1,0 +1,51 @@
+"""What other features aggregate over: the results of each person's latest submitted assessment, as a subquery.
+
+A query that the municipality reports (``uprest.reports``) group and count in SQL; they never read the
+assessment tables themselves. (In a module of its own because ``services.py`` is at the size limit.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func
+
+from uprest.assessments.models import AssessmentResult, AssessmentRun
+from uprest.extensions import db
+
+
+def latest_results(people, *, since: datetime | None = None, until: datetime | None = None):
+    """A subquery with one row per person and competence of each person's latest submitted run (submitted in
+    [since, until) when given): ``user_id``, ``subsector`` (the one `people` gives, else the sub-sector the run
+    was taken for), ``competence_key``, ``gap`` (levels missing to the target, 0 when met) and ``below`` (1 when
+    below the target, else 0). `people` is a select of (user_id, subsector)."""
+    who = people.subquery("people")
+    runs = db.select(
+        AssessmentRun.id.label("run_id"),
+        AssessmentRun.user_id.label("user_id"),
+        func.coalesce(who.c.subsector, AssessmentRun.subsector).label("subsector"),
+        func.row_number()
+        .over(
+            partition_by=AssessmentRun.user_id,
+            order_by=(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc()),
+        )
+        .label("latest"),
+    ).join(who, who.c.user_id == AssessmentRun.user_id)
+    runs = runs.where(AssessmentRun.submitted_at.is_not(None))
+    if since is not None:
+        runs = runs.where(AssessmentRun.submitted_at >= since)
+    if until is not None:
+        runs = runs.where(AssessmentRun.submitted_at < until)
+    latest = runs.subquery("latest_runs")
+    return (
+        db.select(
+            latest.c.user_id,
+            latest.c.subsector,
+            AssessmentResult.competence_key,
+            AssessmentResult.gap,
+            case((AssessmentResult.gap > 0, 1), else_=0).label("below"),
+        )
+        .join(AssessmentResult, AssessmentResult.run_id == latest.c.run_id)
+        .where(latest.c.latest == 1)
+        .subquery("latest_results")
+    )

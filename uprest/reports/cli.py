@@ -1,0 +1,47 @@
+"""The reports' part of ``flask seed-demo``: a synthetic population of assessed people over the demo
+municipalities, so that the demo staff account (Kvarner) sees a real skills-gap map.
+
+Clearly demo data: addresses demo+reports-N@demo.uprest.eu, names "Demo person N", businesses "Demo business N";
+they cannot log in. Made once (idempotent): people who already have a submitted assessment are left as they are.
+"""
+
+from __future__ import annotations
+
+import random
+
+from uprest.accounts import services as accounts
+from uprest.accounts.cli import demo_people
+from uprest.accounts.models import DEMO_DOMAIN
+from uprest.assessments.cli import submit_demo_assessment
+
+#: People per demo municipality (the demo staff account's Kvarner gets the most).
+DEMO_POPULATION = {"kvarner": 150, "vanersborg": 20, "trollhattan": 20, "cervia": 20, "ravenna": 20, "pori": 20}
+#: Sub-sectors of their businesses, weighted (accommodation and food the most common, as in the partners' regions).
+DEMO_SUBSECTORS = ["accommodation"] * 5 + ["food_beverage"] * 3 + ["tour_operator"] * 2 + ["beach"] * 2
+#: Each demo person owns their business and takes the owner's assessment: everyone of a sub-sector is assessed on
+#: the same competences, so that the cells are large enough to be shown.
+DEMO_ROLE = "owner"
+SEED = 14
+
+
+def seed_demo() -> None:
+    """Add the demo people with a business each and a submitted assessment each (idempotent; flushes)."""
+    rng = random.Random(SEED)
+    spec = []
+    for muni, size in DEMO_POPULATION.items():
+        for _ in range(size):
+            n = len(spec) + 1
+            spec.append((f"demo+reports-{n}@{DEMO_DOMAIN}", f"Demo person {n}", muni))
+    people = demo_people(spec)
+    for n, person in enumerate(people, start=1):
+        subsector = rng.choice(DEMO_SUBSECTORS)
+        person_rng = random.Random(SEED * 100_000 + n)
+        if person.organisation_id is None:
+            accounts.create_organisation(
+                person,
+                name=f"Demo business {n}",
+                subsector=subsector,
+                size="micro",
+                municipality_id=person.municipality_id,
+            )
+        submit_demo_assessment(person, subsector=subsector, job_role=DEMO_ROLE, rng=person_rng)

@@ -1,0 +1,312 @@
+"""The skills-gap map of a territory: counts in SQL (GROUP BY), every published count through `rules.suppress`.
+
+For now a staff member's territory is their municipality (`territory_of`, `people_in`); territories as a tree
+(issue 14) replace both functions and nothing else. The assessment's and the accounts' tables are read through
+their services only (``uprest.assessments.aggregates.latest_results``, ``accounts.services.people_in_municipality``).
+
+The published cells (docs/reports-privacy.md, "The skills-gap map"): each competence is its own system, over the
+atomic cells (sub-sector, below target | at or above it); it publishes, per sub-sector and for all sub-sectors,
+the people assessed (n), the people below target and the people at or above it (both halves of a share). The
+column totals are one more system over (sub-sector, below target in at least one competence | in none). A count
+of people that equals the column total of its sub-sector is the same figure (the same people) and carries the
+same name in every system, so that `suppress_together` hides it everywhere when one system hides it.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import func
+
+from uprest.accounts import services as accounts
+from uprest.accounts.models import Municipality, User
+from uprest.assessments.aggregates import latest_results
+from uprest.extensions import db
+from uprest.frameworks import services as frameworks
+from uprest.reports import rules
+
+#: The key of the totals over every sub-sector (or every competence) in cell names.
+ALL = "*"
+PERIOD_RE = re.compile(r"([0-9]{4})Q([1-4])")
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+# --- the territory ------------------------------------------------------------------------------------------
+
+
+def territory_of(user: User) -> Municipality | None:
+    """The territory whose reports `user` (staff) may see: for now their municipality."""
+    return accounts.municipality_by_id(user.municipality_id) if user.municipality_id else None
+
+
+def territory_by_code(code: str) -> Municipality | None:
+    return accounts.municipality_by_code(code)
+
+
+def people_in(territory: Municipality):
+    """A select of (user_id, subsector) of the people the territory's reports count."""
+    return accounts.people_in_municipality(territory.id)
+
+
+def min_group() -> int:
+    """k: the smallest group a shown figure may count (the setting REPORTS_MIN_GROUP, never below rules.MIN_K)."""
+    return rules.check_k(current_app.config["REPORTS_MIN_GROUP"])
+
+
+# --- periods ------------------------------------------------------------------------------------------------
+
+
+def quarter_bounds(period: str) -> tuple[datetime, datetime]:
+    """'2026Q4' -> [start, end) in UTC; ValueError for anything else (years FIRST_YEAR..LAST_YEAR)."""
+    match = PERIOD_RE.fullmatch(period or "")
+    if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise ValueError(f"not a quarter: {period!r}")
+    year, quarter = int(match.group(1)), int(match.group(2))
+    start = datetime(year, 3 * quarter - 2, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+# --- the view model -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure of the map: people assessed, their share below target and their median gap. None is hidden
+    (or, for n = 0, not defined); `suppressed` when the share is hidden."""
+
+    n: int | None
+    below: int | None
+    below_share: Fraction | None
+    median_gap: float | None
+    suppressed: bool
+
+
+@dataclass
+class Row:
+    key: str  # the competence's stable key
+    name: dict  # by language
+    cells: dict[str, Cell]  # sub-sector -> cell
+    total: Cell  # every sub-sector
+
+
+@dataclass
+class AreaRows:
+    framework: dict
+    area: dict
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class SkillsGapMap:
+    territory: Municipality
+    period: str | None
+    k: int
+    subsectors: list[str]
+    areas: list[AreaRows]
+    column_totals: dict[str, Cell]  # people with a gap in at least one competence, per sub-sector
+    total: Cell
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for area in self.areas for row in area.rows]
+
+
+# --- the queries --------------------------------------------------------------------------------------------
+
+
+def medians(source, keys: list, value) -> dict[tuple, float]:
+    """The median of `value` per group of `keys` over the subquery `source`: percentile_cont in PostgreSQL,
+    the grouped values' median in Python elsewhere (SQLite has no percentile function)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(
+            db.select(*keys, func.percentile_cont(0.5).within_group(value)).select_from(source).group_by(*keys)
+        )
+        return {tuple(row[:-1]): float(row[-1]) for row in rows}
+    grouped: dict[tuple, list] = {}
+    for row in db.session.execute(db.select(*keys, value).select_from(source)):
+        grouped.setdefault(tuple(row[:-1]), []).append(row[-1])
+    return {key: float(statistics.median(values)) for key, values in grouped.items()}
+
+
+@dataclass
+class Counts:
+    """What the database gives: counts per (competence, sub-sector) and per sub-sector, and the medians."""
+
+    cells: dict[tuple[str, str], tuple[int, int]]  # (competence, sub-sector) -> (n, below)
+    people: dict[str, tuple[int, int]]  # sub-sector -> (people assessed, people below target somewhere)
+    cell_medians: dict[tuple, float]
+    row_medians: dict[tuple, float]
+    column_medians: dict[tuple, float]
+    total_median: float | None
+
+
+def count(territory: Municipality, *, since: datetime | None = None, until: datetime | None = None) -> Counts:
+    """Aggregate the latest submitted assessment of every person of the territory (in the period) in SQL."""
+    results = latest_results(people_in(territory), since=since, until=until)
+    c = results.c
+    cells = {
+        (key, sub): (n, int(below or 0))
+        for key, sub, n, below in db.session.execute(
+            db.select(c.competence_key, c.subsector, func.count(func.distinct(c.user_id)), func.sum(c.below)).group_by(
+                c.competence_key, c.subsector
+            )
+        )
+    }
+    per_person = (
+        db.select(c.user_id, c.subsector, func.max(c.below).label("below"), func.max(c.gap).label("gap"))
+        .group_by(c.user_id, c.subsector)
+        .subquery("per_person")
+    )
+    p = per_person.c
+    people = {
+        sub: (n, int(below or 0))
+        for sub, n, below in db.session.execute(
+            db.select(p.subsector, func.count(), func.sum(p.below)).group_by(p.subsector)
+        )
+    }
+    total = medians(per_person, [], p.gap).get((), None) if people else None
+    return Counts(
+        cells=cells,
+        people=people,
+        cell_medians=medians(results, [c.competence_key, c.subsector], c.gap),
+        row_medians=medians(results, [c.competence_key], c.gap),
+        column_medians=medians(per_person, [p.subsector], p.gap),
+        total_median=total,
+    )
+
+
+# --- the published cells and the decision -------------------------------------------------------------------
+
+
+def published_cells(counts: Counts) -> dict[str, tuple[dict, dict]]:
+    """The systems for `rules.suppress_together`: name -> (published cells, atomic counts)."""
+    subsectors = sorted(counts.people)
+    everyone = sum(n for n, _below in counts.people.values())
+    systems: dict[str, tuple[dict, dict]] = {}
+    for key in sorted({key for key, _sub in counts.cells}):
+        atomic: dict = {}
+        published: dict = {}
+        for sub in subsectors:
+            n, below = counts.cells.get((key, sub), (0, 0))
+            atomic[(sub, "below")], atomic[(sub, "ok")] = below, n - below
+            same = n == counts.people[sub][0]
+            published[("people", sub) if same else ("n", key, sub)] = [(sub, "below"), (sub, "ok")]
+            published[("below", key, sub)] = [(sub, "below")]
+            published[("ok", key, sub)] = [(sub, "ok")]
+        row_n = sum(atomic.values())
+        published[("people", ALL) if row_n == everyone else ("n", key, ALL)] = list(atomic)
+        published[("below", key, ALL)] = [(sub, "below") for sub in subsectors]
+        published[("ok", key, ALL)] = [(sub, "ok") for sub in subsectors]
+        systems[key] = (published, atomic)
+    atomic = {}
+    published = {}
+    for sub in subsectors:
+        n, below = counts.people[sub]
+        atomic[(sub, "below")], atomic[(sub, "ok")] = below, n - below
+        published[("people", sub)] = [(sub, "below"), (sub, "ok")]
+        published[("gap", sub)] = [(sub, "below")]
+        published[("nogap", sub)] = [(sub, "ok")]
+    published[("people", ALL)] = list(atomic)
+    published[("gap", ALL)] = [(sub, "below") for sub in subsectors]
+    published[("nogap", ALL)] = [(sub, "ok") for sub in subsectors]
+    systems[ALL] = (published, atomic)
+    return systems
+
+
+def _cell(decision: rules.Decision, n_name, below_name, ok_name, median: float | None) -> Cell:
+    """A cell's figures: n when its count is shown; the share and the median only when n and both halves of the
+    share (below, at or above) are shown."""
+    n, below = decision.count(n_name), decision.count(below_name)
+    shown = all(decision.is_shown(name) for name in (n_name, below_name, ok_name))
+    share = decision.share(below_name, n_name) if shown else None
+    return Cell(
+        n=n,
+        below=below if shown else None,
+        below_share=share,
+        median_gap=median if share is not None else None,
+        suppressed=not shown,
+    )
+
+
+def _n_name(published: dict, key: str, sub: str):
+    """The name of the count of people of (competence, sub-sector) as `published_cells` gave it."""
+    return ("n", key, sub) if ("n", key, sub) in published else ("people", sub)
+
+
+def skills_gap_map(territory: Municipality, *, period: str | None = None, subsector: str | None = None) -> SkillsGapMap:
+    """The map of `territory` in `period` ('2026Q4'; None: all time), every figure decided by the rule with
+    k = REPORTS_MIN_GROUP. With `subsector`, only that column (of the same decision: filtering hides columns,
+    it publishes nothing new)."""
+    k = min_group()
+    since, until = quarter_bounds(period) if period else (None, None)
+    counts = count(territory, since=since, until=until)
+    systems = published_cells(counts)
+    decisions = rules.suppress_together(systems, k) if counts.people else {}
+    subsectors = sorted(counts.people)
+    comps = frameworks.competences_by_key(key for key, _sub in counts.cells)
+    order = sorted(
+        (key for key in systems if key != ALL),
+        key=lambda key: (
+            (comps[key].framework.code, comps[key].area.position, comps[key].position) if key in comps else ("~", 0, 0),
+            key,
+        ),
+    )
+    areas: dict[tuple, AreaRows] = {}
+    for key in order:
+        published, _atomic = systems[key]
+        decision = decisions[key]
+        comp = comps.get(key)
+        cells = {
+            sub: _cell(
+                decision,
+                _n_name(published, key, sub),
+                ("below", key, sub),
+                ("ok", key, sub),
+                counts.cell_medians.get((key, sub)),
+            )
+            for sub in subsectors
+        }
+        total = _cell(
+            decision,
+            _n_name(published, key, ALL),
+            ("below", key, ALL),
+            ("ok", key, ALL),
+            counts.row_medians.get((key,)),
+        )
+        group = (comp.framework.code, comp.area.code) if comp else ("", "")
+        if group not in areas:
+            areas[group] = AreaRows(
+                framework=comp.framework.name if comp else {"en": ""}, area=comp.area.name if comp else {"en": ""}
+            )
+        areas[group].rows.append(Row(key, comp.name if comp else {"en": key}, cells, total))
+    columns, total = {}, Cell(None, None, None, None, True)
+    if counts.people:
+        decision = decisions[ALL]
+        columns = {
+            sub: _cell(
+                decision,
+                ("people", sub),
+                ("gap", sub),
+                ("nogap", sub),
+                counts.column_medians.get((sub,)),
+            )
+            for sub in subsectors
+        }
+        total = _cell(decision, ("people", ALL), ("gap", ALL), ("nogap", ALL), counts.total_median)
+    if subsector:
+        subsectors = [s for s in subsectors if s == subsector]
+    return SkillsGapMap(
+        territory=territory,
+        period=period,
+        k=k,
+        subsectors=subsectors,
+        areas=list(areas.values()),
+        column_totals={s: columns[s] for s in subsectors},
+        total=total,
+    )

@@ -1,0 +1,74 @@
+"""The municipality reports: the skills-gap map of the staff member's territory (admins choose one)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from uprest import csvsafe
+from uprest.accounts import services as accounts
+from uprest.accounts.models import Role
+from uprest.reports import presentation, services
+from uprest.reports.forms import map_filter_form
+from uprest.security import roles_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.record_once
+def _check_min_group(state) -> None:
+    """A REPORTS_MIN_GROUP under the rule's minimum stops the start, not the first report."""
+    from uprest.reports import rules
+
+    rules.check_k(state.app.config["REPORTS_MIN_GROUP"])
+
+
+def _filters():
+    """Authorize and validate: (form, territory or None, valid). Staff see their own territory only (another
+    municipality asked for is 403); admins choose one with ?municipality=<code>."""
+    if current_user.is_admin:
+        munis = [(m.code, m.name) for m, _count in accounts.municipalities_with_counts()]
+        form = map_filter_form(request.args, municipalities=munis)
+        valid = form.validate()
+        territory = services.territory_by_code(form.municipality.data) if valid and form.municipality.data else None
+        return form, territory, valid
+    territory = services.territory_of(current_user)
+    asked = request.args.get("municipality")
+    if asked and (territory is None or asked != territory.code):
+        abort(403)
+    form = map_filter_form(request.args, municipalities=None)
+    return form, territory, form.validate()
+
+
+@bp.route("")
+@roles_required(Role.STAFF)
+def index():
+    form, territory, valid = _filters()
+    gap_map = None
+    if valid and territory is not None:
+        gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
+    return render_template(
+        "reports/index.html",
+        form=form,
+        territory=territory,
+        gap_map=gap_map,
+        chart=presentation.chart(gap_map) if gap_map and gap_map.rows else None,
+        labels=presentation.subsector_labels(),
+        period_label=presentation.period_label(form.period.data if valid else None),
+        hidden_text=presentation.hidden_text(),
+    )
+
+
+@bp.route("/skills-gap.csv")
+@roles_required(Role.STAFF)
+def skills_gap_csv():
+    form, territory, valid = _filters()
+    if not valid or territory is None:
+        abort(400)
+    gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
+    resp = Response(csvsafe.csv_bytes(presentation.CSV_HEADER, presentation.csv_rows(gap_map)), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    name = f"skills-gap-{territory.code}-{gap_map.period or 'all'}.csv"
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
