@@ -711,6 +711,30 @@ def make_module(
     return module
 
 
+def module_form(**over) -> dict:
+    """The authoring form's fields for a valid module version (one outcome, digcomp:1.1 from 1 to 3); `over`
+    changes or adds fields. Post it with a CSRF token to /authoring/<code>/edit."""
+    data = {
+        "title": "Title my-module",
+        "summary": "S",
+        "quality_assurance": "",
+        "provider_id": "",
+        "workload_hours": "3",
+        "ects": "",
+        "eqf_level": "4",
+        "participation": "online",
+        "assessment_type": "quiz",
+        "pass_mark": "60",
+        "max_attempts": "0",
+        "outcomes-0-competence_key": "digcomp:1.1",
+        "outcomes-0-from_level": "1",
+        "outcomes-0-to_level": "3",
+        "outcomes-0-text": "Find things.",
+    }
+    data.update(over)
+    return data
+
+
 # --- the same request many times at once --------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.conftest import csrf_token, login
-from tests.factories import GIF, SVG, make_competences, make_module, png
+from tests.factories import GIF, SVG, make_competences, make_module, module_form, png
 from uprest.catalog import files, rules, services
 from uprest.catalog.models import Lesson, Module, ModuleEditor, ModuleVersion, Question
 
@@ -161,26 +161,16 @@ def test_post_without_csrf_is_refused(client, competences, login_as, db):
 
 
 def _meta(**over):
-    data = {
-        "title": "Mein Titel",
-        "summary": "S",
-        "quality_assurance": "",
-        "provider_id": "",
-        "workload_hours": "4.5",
-        "ects": "",
-        "eqf_level": "4",
-        "participation": "online",
-        "assessment_type": "quiz",
-        "pass_mark": "80",
-        "max_attempts": "2",
-        "shuffle": "y",
-        "outcomes-0-competence_key": "digcomp:1.1",
-        "outcomes-0-from_level": "1",
-        "outcomes-0-to_level": "3",
-        "outcomes-0-text": "Find things.",
-    }
-    data.update(over)
-    return data
+    return module_form(
+        **{
+            "title": "Mein Titel",
+            "workload_hours": "4.5",
+            "pass_mark": "80",
+            "max_attempts": "2",
+            "shuffle": "y",
+            **over,
+        }
+    )
 
 
 def test_edit_metadata_per_language(client, competences, create_user, db):

@@ -20,6 +20,7 @@ from tests.factories import (
     make_competences,
     make_module,
     module_doc,
+    module_form,
     write_module,
 )
 from uprest.catalog import catalogue, services
@@ -135,23 +136,7 @@ def two_modules(competences, create_user, db):
 
 
 def _meta(**over) -> dict:
-    data = {
-        "title": "Title mod-a",
-        "summary": "S",
-        "provider_id": "",
-        "workload_hours": "3",
-        "eqf_level": "4",
-        "participation": "online",
-        "assessment_type": "quiz",
-        "pass_mark": "60",
-        "max_attempts": "0",
-        "outcomes-0-competence_key": "digcomp:1.1",
-        "outcomes-0-from_level": "1",
-        "outcomes-0-to_level": "3",
-        "outcomes-0-text": "Find things.",
-    }
-    data.update(over)
-    return data
+    return module_form(**{"title": "Title mod-a", **over})
 
 
 def _post_a_cycle(client):

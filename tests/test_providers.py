@@ -17,6 +17,7 @@ from tests.factories import (
     make_module,
     make_provider,
     module_doc,
+    module_form,
     parallel_posts,
     write_module,
 )
@@ -459,22 +460,7 @@ def test_export_writes_the_providers_short_name(competences, db, tmp_path):
 
 
 def _meta(**over) -> dict:
-    data = {
-        "title": "Title my-module",
-        "summary": "S",
-        "workload_hours": "3",
-        "eqf_level": "3",
-        "participation": "blended",
-        "assessment_type": "quiz",
-        "pass_mark": "60",
-        "max_attempts": "0",
-        "outcomes-0-competence_key": "digcomp:1.1",
-        "outcomes-0-from_level": "1",
-        "outcomes-0-to_level": "3",
-        "outcomes-0-text": "Find things.",
-    }
-    data.update(over)
-    return data
+    return module_form(**{"eqf_level": "3", "participation": "blended", **over})
 
 
 def test_authoring_form_sets_the_awarding_body(client, competences, create_user, db):
