@@ -54,8 +54,8 @@ def _published_modules(db):
 def _add_synthetic_modules(db, count):
     """Published modules made as a trainer makes them in the browser (as tests/factories.py make_module)."""
     from uprest.accounts.models import User
-    from uprest.catalog import services
-    from uprest.catalog.services import OutcomeRow, QuestionData
+    from uprest.catalog import editing, services
+    from uprest.catalog.editing import OutcomeRow, QuestionData
     from uprest.security import hash_password
 
     owner = db.session.scalar(db.select(User).where(User.email == "bench-trainer@bench.example"))
@@ -73,7 +73,7 @@ def _add_synthetic_modules(db, count):
         if services.module_by_code(code) is not None:
             continue
         module = services.create_module(owner, code, f"Bench module {n}")
-        services.update_metadata(
+        editing.update_metadata(
             module,
             owner,
             "en",
@@ -95,8 +95,8 @@ def _add_synthetic_modules(db, count):
             [OutcomeRow("digcomp:1.1", 1, 2, "Find things.")],
         )
         for k in range(1, 5):
-            services.save_lesson(module, owner, None, "en", f"lesson-{k}", f"Lesson {k}", f"Text of lesson {k}.")
-        services.save_question(
+            editing.save_lesson(module, owner, None, "en", f"lesson-{k}", f"Lesson {k}", f"Text of lesson {k}.")
+        editing.save_question(
             module, owner, None, "en", QuestionData("q1", "single", "Pick", ["Yes", "No"], [True, False], "Yes.")
         )
         services.publish(module)

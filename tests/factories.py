@@ -673,11 +673,11 @@ def make_module(
     """A module written in the browser by `owner`: one lesson, one question, complete in English; committed.
     `outcomes` are (competence key, from level, to level); by default digcomp:1.1 from 1 to 3, which needs
     that competence (make_competences or make_assessment_frameworks)."""
-    from uprest.catalog import services
-    from uprest.catalog.services import OutcomeRow, QuestionData
+    from uprest.catalog import editing, services
+    from uprest.catalog.editing import OutcomeRow, QuestionData
 
     module = services.create_module(owner, code, f"Title {code}")
-    services.update_metadata(
+    editing.update_metadata(
         module,
         owner,
         "en",
@@ -697,8 +697,8 @@ def make_module(
         },
         [OutcomeRow(key, lo, hi, "Find things.") for key, lo, hi in (outcomes or [("digcomp:1.1", 1, 3)])],
     )
-    services.save_lesson(module, owner, None, "en", "first", "First lesson", "Hello **world**.")
-    services.save_question(
+    editing.save_lesson(module, owner, None, "en", "first", "First lesson", "Hello **world**.")
+    editing.save_question(
         module,
         owner,
         None,

@@ -471,10 +471,11 @@ def case_id(endpoint: str, case: Case) -> str:
 
 def build_world(create_user, municipality) -> tuple[dict, dict]:
     """One user per role and the objects the URLs point at; returns (users by role, URL values)."""
+    from uprest.catalog import editing
     from uprest.catalog import files as catalog_files
     from uprest.catalog import services as catalog
+    from uprest.catalog.editing import QuestionData
     from uprest.catalog.models import ModuleFile
-    from uprest.catalog.services import QuestionData
     from uprest.learning import quizzes as learning_quizzes
     from uprest.learning import services as learning_services
     from uprest.mail import OutboxMessage
@@ -504,8 +505,8 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     catalog.publish(published)
     catalog_files.add_image(published, trainer, "new.png", png(5, 5))  # goes into a new draft, version 2
     draft = make_module(trainer, "draft-mod")
-    catalog.save_lesson(draft, trainer, None, "en", "second", "Second lesson", "More.")
-    catalog.save_question(
+    editing.save_lesson(draft, trainer, None, "en", "second", "Second lesson", "More.")
+    editing.save_question(
         draft, trainer, None, "en", QuestionData("q2", "single", "Again?", ["Yes", "No"], [True, False], "")
     )
     catalog_files.add_image(draft, trainer, "a.png", png(3, 3))

@@ -13,9 +13,9 @@ from tests.factories import (
     write_module,
 )
 from uprest import cache, create_app
-from uprest.catalog import services
+from uprest.catalog import editing, services
+from uprest.catalog.editing import OutcomeRow
 from uprest.catalog.models import Module
-from uprest.catalog.services import OutcomeRow
 
 
 def text_of(client, path: str) -> str:
@@ -69,7 +69,7 @@ def test_a_publish_shows_at_once(client, app, db, create_user):
     assert "Summary web-basics." in text_of(client, "/courses/web-basics")
 
     data = {"title": "Web basics, second edition", "summary": "New summary."}
-    services.update_metadata(module, owner, "en", data, [OutcomeRow("digcomp:1.1", 1, 3, "Find things.")])
+    editing.update_metadata(module, owner, "en", data, [OutcomeRow("digcomp:1.1", 1, 3, "Find things.")])
     db.session.commit()
     assert "Summary web-basics." in text_of(client, "/courses/web-basics")  # a draft is not public
 

@@ -22,7 +22,7 @@ from tests.factories import (
     quiz_doc,
     write_module,
 )
-from uprest.catalog import exporter, loader, rules
+from uprest.catalog import editing, exporter, loader, rules
 from uprest.catalog.models import Lesson, Module, ModuleFile, ModuleVersion, Question
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,7 +318,7 @@ def test_export_of_a_browser_draft_imports_elsewhere(competences, db, tmp_path, 
     import_modules(tmp_path / "src")
     module = db.session.scalar(db.select(Module))
     admin = create_user("admin")
-    services.save_lesson(module, admin, None, "en", "a-third", "Third", "More *text*.")
+    editing.save_lesson(module, admin, None, "en", "a-third", "Third", "More *text*.")
     db.session.commit()
     out = exporter.export_module(module, tmp_path / "out", services.draft_of(module))
     assert (out / "lessons" / "03-a-third.en.md").read_text() == "# Third\n\nMore *text*.\n"

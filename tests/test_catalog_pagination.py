@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import event
 
-from uprest.catalog import catalogue, services
+from uprest.catalog import catalogue, editing, services
 from uprest.catalog.models import Lesson, LessonText, Module, ModuleVersion
 from uprest.extensions import utcnow
 
@@ -235,7 +235,7 @@ def test_module_and_lesson_pages_query_no_more_for_more_lessons(client, db, app,
     make_module(owner, "short-one", publish=True)
     long = make_module(owner, "long-one")
     for i in range(5):
-        services.save_lesson(long, owner, None, "en", f"extra-{i}", f"Extra {i}", "Text.")
+        editing.save_lesson(long, owner, None, "en", f"extra-{i}", f"Extra {i}", "Text.")
     services.publish(long)
     db.session.commit()
     for path in ("/courses/{}", "/courses/{}/lessons/1"):

@@ -18,7 +18,7 @@ from tests.factories import (
     write_module,
 )
 from uprest import content
-from uprest.catalog import exporter, loader, rules, services
+from uprest.catalog import editing, exporter, loader, rules, services
 from uprest.catalog.models import Module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +188,7 @@ def two_lessons(create_user, code="my-module") -> Module:
 
     owner = create_user("trainer", email="owner@example.org")
     m = make_module(owner, code)
-    services.save_lesson(m, owner, None, "en", "second", "Second lesson", "More text.")
+    editing.save_lesson(m, owner, None, "en", "second", "Second lesson", "More text.")
     db.session.commit()
     return m
 
@@ -196,7 +196,7 @@ def two_lessons(create_user, code="my-module") -> Module:
 def set_rule(m: Module, **rule) -> None:
     """update_metadata of make_module's texts and outcome with `rule` (required_lessons, requires_attendance...)."""
     data = {"title": "Title my-module", "summary": "Summary.", "quality_assurance": "Peer reviewed.", **rule}
-    services.update_metadata(m, m.owner, "en", data, [services.OutcomeRow("digcomp:1.1", 1, 3, "Find things.")])
+    editing.update_metadata(m, m.owner, "en", data, [editing.OutcomeRow("digcomp:1.1", 1, 3, "Find things.")])
 
 
 def meta(**over) -> dict:
@@ -326,14 +326,14 @@ def test_update_metadata_refuses_attendance_for_an_online_module(app, competence
 def test_deleting_or_renaming_a_lesson_updates_the_rule(competences, create_user, db):
     """A renamed lesson stays required; a deleted one leaves the rule (none left: every lesson)."""
     m = two_lessons(create_user)
-    services.save_lesson(m, m.owner, None, "en", "third", "Third lesson", "Text.")
+    editing.save_lesson(m, m.owner, None, "en", "third", "Third lesson", "Text.")
     set_rule(m, required_lessons=["second", "third"])
-    services.save_lesson(m, m.owner, 2, "en", "renamed", "Second lesson", "More text.")
+    editing.save_lesson(m, m.owner, 2, "en", "renamed", "Second lesson", "More text.")
     v = services.draft_of(m)
     assert v.required_lessons == ["renamed", "third"]
-    services.delete_lesson(m, m.owner, 3)
+    editing.delete_lesson(m, m.owner, 3)
     assert v.required_lessons == ["renamed"] and services.publish_messages(v) == []
-    services.delete_lesson(m, m.owner, 2)
+    editing.delete_lesson(m, m.owner, 2)
     assert v.required_lessons is None
 
 

@@ -1,5 +1,6 @@
 """Every built-in course module in all five languages (issue 16): complete by the catalogue's own translation
-status, and no translated text left as the English (names, numbers and short codes aside)."""
+status, no translated text left as the English (names, numbers and short codes aside), none made from an older
+English text, and every language round-trips through export and import."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from uprest.catalog import loader
+from uprest.catalog import exporter, loader, sources
 from uprest.catalog.models import Module
 from uprest.catalog.rules import LANGS
 from uprest.frameworks import loader as fw_loader
@@ -73,3 +75,36 @@ def test_no_translation_is_the_english_left_as_it_was(curriculum):
                 pairs = [(en.text, t.text), (en.feedback, t.feedback), *zip(en.choices, t.choices, strict=True)]
                 found += [f"{module.code} quiz {q.key} {lang}: {a!r}" for a, b in pairs if a and _untranslated(a, b)]
     assert found == []
+
+
+def test_no_translation_falls_behind_its_english_text(curriculum):
+    """Every translation of every module records the English text it was made from (translations.yaml), and
+    that is today's English: a changed English text fails here until its translations are updated and
+    `flask courses reviewed` is run."""
+    behind, unchecked = {}, {}
+    for module in curriculum:
+        version = module.published_version
+        items = sources.version_items(version)
+        if stale := sources.needs_review(items, version.translated_from):
+            behind[module.code] = stale
+        if missing := sources.unrecorded(items, version.translated_from):
+            unchecked[module.code] = missing
+    assert behind == {} and unchecked == {}
+
+
+def test_every_module_round_trips_in_every_language(curriculum, tmp_path):
+    """`flask courses export` writes every module back as the files it was imported from (each language's
+    lessons and quiz, module.yaml's data, translations.yaml), and importing the export changes nothing."""
+    for module in curriculum:
+        out = exporter.export_module(module, tmp_path / "out")
+        source = COURSES / "modules" / module.code
+        exported = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+        assert exported == {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()}
+        for rel in exported:
+            mine, theirs = out / rel, source / rel
+            if rel.endswith(".yaml"):
+                assert yaml.safe_load(mine.read_text("utf-8")) == yaml.safe_load(theirs.read_text("utf-8")), rel
+            else:
+                assert mine.read_bytes() == theirs.read_bytes(), rel
+    report = loader.import_modules(tmp_path / "out")
+    assert {r.status for r in report.results} == {"unchanged"}, report.lines()

@@ -24,6 +24,7 @@ from uprest.accounts import services as accounts
 from uprest.accounts.models import Invitation, Organisation, User
 from uprest.assessments import services as assessments
 from uprest.assessments.models import AssessmentResponse
+from uprest.catalog import editing
 from uprest.catalog import services as catalog
 from uprest.catalog.models import Module, ModuleEditor, ModuleVersion
 from uprest.config import from_environment
@@ -121,7 +122,7 @@ def _catalog_and_profiles(zoe, create_user, db):
     colleague = create_user(role="trainer", name="Pia Trainer", email="pia@example.org")
     shared = make_module(colleague, "pia-module", publish=True)
     catalog.share(shared, zoe.email)
-    catalog.save_lesson(shared, zoe, None, "en", "zoe-lesson", "Added by a colleague", "More.")
+    editing.save_lesson(shared, zoe, None, "en", "zoe-lesson", "Added by a colleague", "More.")
     profile = db.session.scalar(db.select(TargetProfile).order_by(TargetProfile.id))
     profile.updated_by_id = zoe.id
     db.session.commit()

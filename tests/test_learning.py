@@ -10,8 +10,9 @@ import pytest
 
 from tests.conftest import csrf_token, login
 from tests.factories import count_rows, make_assessment_frameworks, make_assessment_run, make_module, parallel_posts
+from uprest.catalog import editing
 from uprest.catalog import services as catalog
-from uprest.catalog.services import QuestionData
+from uprest.catalog.editing import QuestionData
 from uprest.extensions import db as _db
 from uprest.frameworks.models import CompetenceRecord
 from uprest.learning.models import AttemptAnswer, Enrolment, LessonProgress, QuizAttempt
@@ -22,8 +23,8 @@ CODE = "close-11"
 def _module(trainer, code=CODE, *, attendance=False, max_attempts=0):
     """A published module raising digcomp:1.1 from 0 to 4 (the learner's target): two lessons, two questions."""
     module = make_module(trainer, code, publish=False, hours=2.0, outcomes=[("digcomp:1.1", 0, 4)])
-    catalog.save_lesson(module, trainer, None, "en", "second", "Second lesson", "More **text**.")
-    catalog.save_question(
+    editing.save_lesson(module, trainer, None, "en", "second", "Second lesson", "More **text**.")
+    editing.save_question(
         module,
         trainer,
         None,
@@ -136,7 +137,7 @@ def test_learners_keep_the_version_they_enrolled_in(client, learner, world):
     """A new published version changes neither the lessons nor the quiz of an enrolled learner."""
     _enrol(client)
     trainer, module = world["trainer"], world["module"]
-    catalog.save_lesson(module, trainer, 1, "en", "first", "Renamed lesson", "New text.")
+    editing.save_lesson(module, trainer, 1, "en", "first", "Renamed lesson", "New text.")
     catalog.publish(module)
     _db.session.commit()
     html = client.get(f"/learn/{CODE}/lessons/1").get_data(as_text=True)

@@ -16,7 +16,7 @@ from tests.factories import count_rows, make_competences, make_module
 from tests.test_migration_competence_records import NOW, _insert
 from tests.test_migrations import empty_app  # noqa: F401  (the fixture: an app on an empty database)
 from uprest import ROOT
-from uprest.catalog import services
+from uprest.catalog import editing, services
 from uprest.catalog.models import ModuleVersion
 from uprest.extensions import db
 
@@ -49,7 +49,7 @@ def test_published_versions_are_not_limited(app, create_user, competences):
     trainer = create_user(role="trainer")
     module = make_module(trainer, "many-versions", publish=True)
     for n in range(3):
-        services.save_lesson(module, trainer, 1, "en", "first", f"Round {n}", "Text.")
+        editing.save_lesson(module, trainer, 1, "en", "first", f"Round {n}", "Text.")
         services.publish(module)
         db.session.commit()
     assert count_rows(ModuleVersion, ModuleVersion.module_id == module.id) == 4
@@ -133,6 +133,7 @@ class _LostRace:
         self.local = threading.local()
         monkeypatch.setattr(services, "draft_of", self.draft_of)
         monkeypatch.setattr(services, "editable_version", self.editable_version)
+        monkeypatch.setattr(editing, "editable_version", self.editable_version)  # where lesson edits look it up
 
     def start(self):
         self.all_looked = threading.Barrier(PARALLEL)

@@ -23,7 +23,7 @@ from tests.factories import (
     module_form,
     write_module,
 )
-from uprest.catalog import catalogue, services
+from uprest.catalog import catalogue, editing, services
 from uprest.catalog.models import Module
 
 
@@ -130,7 +130,7 @@ def two_modules(competences, create_user, db):
     make_module(owner, "mod-a", publish=True)
     b = make_module(owner, "mod-b", publish=True)
     data = {"prerequisites": ["mod-a"]}
-    services.update_metadata(b, owner, "en", data, [services.OutcomeRow("digcomp:1.1", 1, 3, "")])
+    editing.update_metadata(b, owner, "en", data, [editing.OutcomeRow("digcomp:1.1", 1, 3, "")])
     db.session.commit()
     return owner
 
@@ -194,7 +194,7 @@ def test_the_service_refuses_a_cycle_too(app, two_modules, db):
     """Whatever calls it, update_metadata raises a translated CatalogError naming the cycle."""
     a = services.module_by_code("mod-a")
     with app.test_request_context(), pytest.raises(services.CatalogError, match="mod-a → mod-b → mod-a"):
-        services.update_metadata(a, two_modules, "en", {"prerequisites": ["mod-b"]}, [])
+        editing.update_metadata(a, two_modules, "en", {"prerequisites": ["mod-b"]}, [])
     db.session.rollback()
     assert catalogue.prerequisite_cycle("mod-a", []) is None
     assert catalogue.prerequisite_graph()["mod-b"] == {"mod-a"}

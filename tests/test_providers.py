@@ -21,7 +21,7 @@ from tests.factories import (
     parallel_posts,
     write_module,
 )
-from uprest.catalog import exporter
+from uprest.catalog import editing, exporter
 from uprest.catalog import services as catalog
 from uprest.catalog.models import Module
 from uprest.providers import loader, rules, services
@@ -497,7 +497,7 @@ def test_new_draft_keeps_the_awarding_body(competences, create_user, db):
     published = module.published_version
     published.awarding_body = west
     db.session.commit()
-    catalog.save_lesson(module, owner, None, "en", "more", "More", "Text.")
+    editing.save_lesson(module, owner, None, "en", "more", "More", "Text.")
     db.session.commit()
     draft = catalog.draft_of(module)
     assert draft.id != published.id and draft.provider_id == west.id

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.factories import import_modules, module_doc, write_module
 from tests.test_migrations import empty_app  # noqa: F401  (the fixture: an app on an empty database)
 from uprest import ROOT
-from uprest.catalog import catalogue, search, services
+from uprest.catalog import catalogue, editing, search, services
 from uprest.catalog.models import Module, SearchDocument
 from uprest.extensions import utcnow
 
@@ -30,10 +30,10 @@ def make(owner, code: str, texts: dict[str, dict], participation: str = "online"
         data = {"title": t["title"], "summary": t.get("summary", "Short."), "quality_assurance": ""}
         if lang == "en":
             data.update(participation=participation, assessment_type="assignment", workload_hours=2.0)
-        services.update_metadata(module, owner, lang, data, [])
+        editing.update_metadata(module, owner, lang, data, [])
     for lang, t in texts.items():
         lesson_title, body = t.get("lesson", ("Lesson", "Some text."))
-        services.save_lesson(module, owner, None if lang == "en" else 1, lang, "first", lesson_title, body)
+        editing.save_lesson(module, owner, None if lang == "en" else 1, lang, "first", lesson_title, body)
     if publish:
         services.publish(module)
     db.session.commit()
@@ -183,7 +183,7 @@ def test_the_published_text_is_what_is_searched(app, db, trainer):
     """A draft's text is not searched until it is published; then the new text is, and the old is not.
     Archived modules are not found; restored ones are again."""
     module = make(trainer, "changing", {"en": {"title": "Old name", "lesson": ("One", "Seaweed farming.")}})
-    services.save_lesson(module, trainer, 1, "en", "first", "One", "Oyster farming.")
+    editing.save_lesson(module, trainer, 1, "en", "first", "One", "Oyster farming.")
     db.session.commit()
     assert found("seaweed") == ["changing"] and found("oyster") == []
     services.publish(module)

@@ -14,8 +14,9 @@ import pytest
 from tests.conftest import csrf_token, login
 from tests.factories import make_competences, make_module
 from uprest import csvsafe
+from uprest.catalog import editing
 from uprest.catalog import services as catalog
-from uprest.catalog.services import QuestionData
+from uprest.catalog.editing import QuestionData
 from uprest.extensions import db
 from uprest.learning import quizzes, services
 from uprest.learning.models import Enrolment
@@ -27,21 +28,21 @@ def quiz_module(owner, code: str, *, attendance: bool = False, publish: bool = T
     """make_module's module with two more questions (q2 multiple A, B right, C wrong; q3 single Red, Green
     wrong, Blue right; q3 also in Swedish), optionally asking for attendance; published; committed."""
     module = make_module(owner, code)
-    catalog.save_question(
+    editing.save_question(
         module,
         owner,
         None,
         "en",
         QuestionData("q2", "multiple", "Pick the good ones", ["A", "B", "C"], [True, True, False], ""),
     )
-    catalog.save_question(
+    editing.save_question(
         module,
         owner,
         None,
         "en",
         QuestionData("q3", "single", "Which colour?", ["Red", "Green", "Blue"], [False, False, True], ""),
     )
-    catalog.save_question(
+    editing.save_question(
         module,
         owner,
         "q3",
@@ -298,7 +299,7 @@ def test_wrong_choice_in_the_trainers_language(client, world, create_user):
 def test_older_versions_are_grouped(client, world, create_user):
     """Learners keep the version they enrolled in: its questions are shown under it, after the published one."""
     module, a = world["mod_a"], world["a"]
-    catalog.save_question(
+    editing.save_question(
         module, a, "q1", "en", QuestionData("q1", "single", "Pick again", ["Yes", "No"], [True, False], "")
     )
     catalog.publish(module)

@@ -1,4 +1,4 @@
-"""``flask courses import [PATH]`` and ``flask courses export CODE [--out DIR]``."""
+"""``flask courses import [PATH]``, ``flask courses export CODE [--out DIR]`` and ``flask courses reviewed [PATH]``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from uprest.catalog import exporter, loader, services
+from uprest.catalog import exporter, loader, services, sources
 from uprest.content import finish_command
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -55,3 +55,41 @@ def export_course(code: str, out: Path | None, draft: bool):
         )
     target = exporter.export_module(module, out or ROOT / "courses" / "modules", version)
     click.echo(f"exported {code} version {version.version} to {target}")
+
+
+@courses_cli.command("reviewed")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(sources.LANGS[1:]), help="Only this language (default: every one).")
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    help="Only this item (repeatable): lesson:<short name>, quiz:<question id>, outcome:<competence>, title, "
+    "summary or quality_assurance.",
+)
+def reviewed(path: Path | None, lang: str | None, items: tuple[str, ...]):
+    """Record the translations of the modules in PATH as made from today's English text.
+
+    Run it after updating the translations of a changed English text: it writes each module's
+    translations.yaml (the digest of the English text every translation was made from). Until then the
+    changed text's translations count as needing review. PATH defaults to courses/. Reads no database.
+    """
+    root = path or ROOT / "courses"
+    folders = loader.module_folders(root)
+    known = {f.name for f in folders}
+    failed = False
+    for folder in folders:
+        spec, _blobs, errors = loader.validate_module(folder, None, known)
+        if errors:
+            failed = True
+            click.echo("\n".join(str(e) for e in errors), err=True)
+            continue
+        module_items = sources.spec_items(spec)
+        recorded = sources.reviewed(module_items, spec.get("translated_from"), lang, items or None)
+        text = sources.FILE_HEADER + exporter.dump_yaml(sources.file_document(module_items, recorded))
+        target = folder / sources.FILE
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+            click.echo(f"{folder.name}: recorded")
+    if failed:
+        raise SystemExit(1)

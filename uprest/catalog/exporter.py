@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from uprest.catalog import rules
+from uprest.catalog import rules, sources
 from uprest.catalog.loader import LANGS
 
 # --- export -------------------------------------------------------------------------------------------------
@@ -41,6 +41,9 @@ def version_documents(code: str, v) -> dict[str, str | bytes]:
             docs[f"quiz.{lang}.yaml"] = dump_yaml({"questions": questions})
     for vf in v.files:
         docs[f"images/{vf.name}"] = vf.file.data
+    recorded = sources.file_document(sources.version_items(v), v.translated_from)
+    if recorded:
+        docs[sources.FILE] = sources.FILE_HEADER + dump_yaml(recorded)
     return docs
 
 
@@ -113,7 +116,7 @@ def export_module(module, out: str | Path, version=None) -> Path:
         raise ValueError(f"module {module.code} has no published version")
     target = Path(out) / module.code
     target.mkdir(parents=True, exist_ok=True)
-    stale = [*target.glob("lessons/*.md"), *target.glob("quiz.*.y*ml"), *target.glob("images/*")]
+    stale = [*target.glob("lessons/*.md"), *target.glob("quiz.*.y*ml"), *target.glob("images/*"), target / sources.FILE]
     for path in stale:
         if path.is_file():
             path.unlink()

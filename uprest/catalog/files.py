@@ -20,7 +20,7 @@ from uprest.catalog.models import (
     ModuleVersion,
     VersionFile,
 )
-from uprest.catalog.services import CONCURRENT, CatalogError, _raise, can_edit, editable_version, file_for_name
+from uprest.catalog.services import CONCURRENT, CatalogError, can_edit, editable_version, fail, file_for_name
 from uprest.extensions import db
 
 
@@ -109,7 +109,7 @@ def add_image(module: Module, user: User, filename: str, data: bytes) -> Version
 
 def delete_image(module: Module, user: User, name: str) -> None:
     v = editable_version(module, user)
-    vf = file_for_name(v, name) or _raise(_l("There is no image called %(name)s.", name=name))
+    vf = file_for_name(v, name) or fail(_l("There is no image called %(name)s.", name=name))
     v.files.remove(vf)
     db.session.flush()
 

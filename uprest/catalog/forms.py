@@ -42,7 +42,7 @@ except ImportError:  # WTForms < 3.3
     SelectChoice = None
 
 from uprest.catalog import catalogue, rules
-from uprest.catalog.services import OutcomeRow, QuestionData
+from uprest.catalog.editing import OutcomeRow, QuestionData
 from uprest.frameworks.forms import CompetenceOption
 from uprest.providers import services as provider_services
 
@@ -507,7 +507,7 @@ class QuestionForm(FlaskForm):
         correct = [ok for text, ok in zip(rows, flags, strict=True) if text]
         problems = rules.choice_problems(self.kind.data, correct)
         if problems:
-            from uprest.catalog.services import CHOICE_MESSAGES
+            from uprest.catalog.editing import CHOICE_MESSAGES
 
             self.choices.errors = [str(CHOICE_MESSAGES[p]) for p in problems]
         return not self.errors

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from uprest import content
-from uprest.catalog import rules, search
+from uprest.catalog import rules, search, sources
 from uprest.catalog.awarding import set_awarding_body
 from uprest.catalog.imagefiles import validate_images
 from uprest.catalog.markdown import image_names
@@ -102,10 +102,20 @@ def validate_module(
     spec = spec or {}
     spec["images"], spec["lessons"] = images, lessons
     spec["questions"], quiz_errors = validate_quizzes(folder, code, spec.get("assessment_type"))
-    errors = [*errors, *image_errors, *lesson_errors, *quiz_errors]
+    recorded, source_errors = _translation_sources(folder, code)
+    errors = [*errors, *image_errors, *lesson_errors, *quiz_errors, *source_errors]
     if errors:
         return None, {}, errors
+    if recorded is not None:  # without the file the spec (and its hash) stays as before the file existed
+        spec["translated_from"] = sources.file_document(sources.spec_items(spec), recorded)
     return spec, blobs, []
+
+
+def _translation_sources(folder: Path, code: str) -> tuple[dict | None, list[LoadError]]:
+    path = folder / sources.FILE
+    if not path.is_file():
+        return None, []
+    return content.check_yaml(path.read_bytes(), f"{code}/{sources.FILE}", sources.check_file)
 
 
 # module.yaml
@@ -524,6 +534,7 @@ def version_from_spec(module, spec: dict, blobs: dict[str, bytes], number: int, 
         shuffle=quiz["shuffle"],
         required_lessons=spec["completion"]["lessons"],
         requires_attendance=spec["completion"]["attendance"],
+        translated_from=spec.get("translated_from") or None,
     )
     db.session.add(v)
     set_awarding_body(v, provider_services.by_slug(spec["provider"]))

@@ -147,6 +147,11 @@ class ModuleVersion(db.Model):
     requires_attendance: Mapped[bool] = mapped_column(default=False)
     #: How long the module's certificate stays valid, in months (None: it does not expire).
     certificate_valid_months: Mapped[int | None]
+    #: Which English text each translation was made from: {lang: {item: digest}} with items "title",
+    #: "summary", "quality_assurance", "outcome:<position>", "lesson:<slug>", "quiz:<key>" and digests from
+    #: uprest.catalog.rules.source_digest. An item whose digest differs from its English text's now needs
+    #: review; an item with none recorded is taken as up to date. Kept by services and courses/ files.
+    translated_from: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
     search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased titles, summaries, outcomes
     content_hash: Mapped[str | None] = mapped_column(String(64))  # set by the courses/ importer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

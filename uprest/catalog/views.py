@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from uprest import cache
 from uprest.accounts.models import Role
-from uprest.catalog import catalogue, files, markdown, rules, services
+from uprest.catalog import catalogue, editing, files, markdown, rules, services, sources
 from uprest.catalog.forms import (
     ConfirmForm,
     CreateModuleForm,
@@ -53,6 +53,28 @@ def _labels() -> dict:
         "assessment_labels": assessment_labels(),
         "kind_labels": kind_labels(),
     }
+
+
+def _stale(version) -> dict[str, list[str]]:
+    """lang -> the items whose translation needs review (the English text changed since)."""
+    return sources.needs_review(sources.version_items(version), version.translated_from)
+
+
+def _review_links(mod, version) -> dict[str, list[tuple[str, str]]]:
+    """lang -> (what, where to review it) for each translation that needs review."""
+    lessons, links = {le.slug: le.position for le in version.lessons}, {}
+    for lang, keys in _stale(version).items():
+        for key in keys:
+            kind, _sep, name = key.partition(":")
+            if kind == "lesson":
+                link = (_("Lesson %(n)s", n=lessons[name]), url_for(".edit_lesson", code=mod.code, n=lessons[name]))
+            elif kind == "quiz":
+                link = (_("Question %(key)s", key=name), url_for(".edit_question", code=mod.code, key=name))
+            else:
+                labels = {"title": _("Title"), "summary": _("Summary"), "quality_assurance": _("Quality assurance")}
+                link = (labels.get(kind, _("Outcomes")), url_for(".edit", code=mod.code))
+            links.setdefault(lang, []).append((link[0], f"{link[1]}{'&' if '?' in link[1] else '?'}lang={lang}"))
+    return links
 
 
 def _lang_arg() -> str:
@@ -286,13 +308,14 @@ def create():
 def manage(code: str):
     mod = _editable_or_403(code)
     version = services.working_version(mod)
-    status = rules.translation_status(version)
+    status, review = rules.translation_status(version), _review_links(mod, version)
     return render_template(
         "catalog/manage.html",
         module=mod,
         version=version,
         status=status,
-        complete={lang: rules.is_complete(row) for lang, row in status.items()},
+        review=review,
+        complete={lang: rules.is_complete(row) and not review.get(lang) for lang, row in status.items()},
         problems=services.publish_messages(version) if version.is_draft else [],
         confirm=ConfirmForm(),
         move=MoveForm(),
@@ -320,7 +343,7 @@ def edit(code: str):
     )
     if request.method == "POST" and form.validate_on_submit():
         if _run(
-            lambda: services.update_metadata(mod, current_user, lang, form.data_for_service(), form.outcome_rows()),
+            lambda: editing.update_metadata(mod, current_user, lang, form.data_for_service(), form.outcome_rows()),
             _("The module has been saved."),
         ):
             return redirect(url_for("catalog.edit", code=mod.code, lang=lang))
@@ -336,6 +359,7 @@ def edit(code: str):
         lang=lang,
         competences=competences,
         english=english,
+        stale=any(":" not in key or key.startswith("outcome:") for key in _stale(version).get(lang, ())),
     )
 
 
@@ -363,7 +387,7 @@ def _lesson_form_page(mod, version, lesson, lang):
             saved = {}
 
             def save():
-                saved["lesson"] = services.save_lesson(
+                saved["lesson"] = editing.save_lesson(
                     mod,
                     current_user,
                     position,
@@ -385,6 +409,7 @@ def _lesson_form_page(mod, version, lesson, lang):
         lang=lang,
         preview=preview,
         english=english,
+        stale=lesson is not None and f"lesson:{lesson.slug}" in _stale(version).get(lang, ()),
         images=[f.name for f in version.files],
     )
 
@@ -412,7 +437,7 @@ def delete_lesson(code: str, n: int):
     services.lesson_at(services.working_version(mod), n) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _run(lambda: services.delete_lesson(mod, current_user, n), _("The lesson has been deleted."))
+    _run(lambda: editing.delete_lesson(mod, current_user, n), _("The lesson has been deleted."))
     return _back(mod, "#lessons")
 
 
@@ -426,7 +451,7 @@ def move_lesson(code: str, n: int):
         abort(400)
     step = -1 if form.direction.data == "up" else 1
     _run(
-        lambda: services.move_lesson(mod, current_user, n, step),
+        lambda: editing.move_lesson(mod, current_user, n, step),
         _("The lessons have been reordered."),
     )
     return _back(mod, "#lessons")
@@ -470,7 +495,7 @@ def _question_page(mod, version, question, lang):
         old_key = question.key if question else None
         correct = list(question.correct) if question else []
         if _run(
-            lambda: services.save_question(mod, current_user, old_key, lang, form.question_data(correct)),
+            lambda: editing.save_question(mod, current_user, old_key, lang, form.question_data(correct)),
             _("The question has been saved."),
         ):
             return _back(mod, "#quiz")
@@ -483,6 +508,7 @@ def _question_page(mod, version, question, lang):
         form=form,
         lang=lang,
         english=english,
+        stale=question is not None and f"quiz:{question.key}" in _stale(version).get(lang, ()),
         **_labels(),
     )
 
@@ -511,7 +537,7 @@ def delete_question(code: str, key: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     _run(
-        lambda: services.delete_question(mod, current_user, key),
+        lambda: editing.delete_question(mod, current_user, key),
         _("The question has been deleted."),
     )
     return _back(mod, "#quiz")
