@@ -81,3 +81,24 @@ def test_every_demo_account_can_log_in(demo, app):
         client = app.test_client()
         assert login(client, email, DEMO_PASSWORD).status_code == 302
         assert client.get("/").status_code == 200
+
+
+def test_demo_has_a_living_local_offer(demo, app):
+    """Every partner municipality has upcoming demo sessions, in every format, one a satellite day over three towns
+    in three time zones and one cancelled; the demo learner is registered; running the demo again adds none."""
+    from uprest.sessions import registrations, services
+    from uprest.sessions.models import Session
+
+    upcoming = _db.session.scalars(services.upcoming(include_cancelled=True)).all()
+    towns = {v.municipality.code for s in upcoming for v in s.venues if v.municipality is not None}
+    assert towns == {"vanersborg", "trollhattan", "cervia", "ravenna", "pori", "kvarner"}
+    assert {s.format for s in upcoming} == {"onsite", "hybrid", "virtual", "satellite"}
+    (satellite,) = [s for s in upcoming if s.format == "satellite"]
+    assert len({v.timezone for v in satellite.venues}) == 3
+    assert [s.status for s in upcoming].count("cancelled") == 1
+    assert all("Demo data" in s.description["en"] for s in upcoming)
+    learner = user_by_email(DEMO_LEARNER)
+    assert len(_db.session.scalars(registrations.registrations_of(learner)).all()) == 2
+    before = count_rows(Session)
+    _run(app, "seed-demo")
+    assert count_rows(Session) == before

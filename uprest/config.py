@@ -107,6 +107,8 @@ class Config:
     ISSUER_WEBSITE: str = ""
     # Certificates in another language than English carry every label in English too (readable across the EU).
     CERTIFICATE_BILINGUAL: bool = True
+    #: How many hours before a session its participants get the reminder mail (with the .ics file).
+    SESSION_REMINDER_HOURS: int = 24
     # The municipality reports (docs/reports-privacy.md): every figure shown counts at least this many people (k);
     # smaller groups, and the figures that would let them be worked out, are hidden. Never below 3.
     REPORTS_MIN_GROUP: int = 5

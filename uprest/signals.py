@@ -27,7 +27,8 @@ module_completed = _signals.signal("module-completed")
 #: A certificate was issued. kwargs: ``user``, ``certificate``.
 certificate_issued = _signals.signal("certificate-issued")
 
-#: A participant's attendance of a local session was recorded. kwargs: ``user``, ``session``.
+#: A participant's attendance of a local session was recorded. kwargs: ``user``, ``session``, ``module`` (the
+#: session's module, or None for a stand-alone event) and ``marked_by`` (the trainer; None for a QR check-in).
 session_attended = _signals.signal("session-attended")
 
 SIGNALS = {

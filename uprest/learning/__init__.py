@@ -14,4 +14,5 @@ feature = Feature(
     module_panels="uprest.learning.cards:module_panel",
     api=("uprest.api.progress",),
     demo="uprest.learning.cli:seed_demo",
+    receivers={"session_attended": "uprest.learning.services:on_session_attended"},
 )

@@ -235,6 +235,29 @@ def mark_attendance(enrolment: Enrolment, by: User | None, attended: bool = True
     return complete_if_done(enrolment) if attended else None
 
 
+def on_session_attended(
+    sender, *, user: User, module: Module | None = None, marked_by: User | None = None, **_event
+) -> None:
+    """Receiver of ``session_attended`` (blended learning): attending a session of a module is the attendance its
+    completion rule asks for, and completes the module when it was the last step. A learner not yet enrolled is
+    enrolled when the module's current version asks for attendance (the attendance then counts once they have
+    done the rest). Modules whose rule asks for no attendance are left as they are. Flushes, never commits."""
+    if module is None:
+        return
+    enrolment = enrolment_of(user, module.code)
+    if enrolment is None:
+        version = module.published_version
+        if module.status != "published" or version is None or not version.requires_attendance:
+            return
+        enrolment, _created = enrol(user, module)
+    if not enrolment.version.requires_attendance:
+        return
+    if enrolment.attended_at is None:
+        mark_attendance(enrolment, marked_by)
+    else:
+        complete_if_done(enrolment)
+
+
 # --- what the pages show --------------------------------------------------------------------------------
 
 
