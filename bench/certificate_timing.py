@@ -33,6 +33,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=40, help="certificates to issue and render")
     parser.add_argument("--downloads", type=int, default=300, help="downloads to time")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time what any rendering costs: an empty PDF/A-3b page, and the certificate's page 1 alone",
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -91,6 +96,8 @@ def main() -> None:
             totals = [a + b for a, b in zip(issue_times, render_times, strict=True)]
             print(f"issuance, both                          {_quantiles(totals)}")
             print(f"PDF size                                median {statistics.median(sizes) / 1024:.0f} KiB")
+            if args.floor:
+                _floor(app, args.count)
 
         client = app.test_client()
         email, code = codes[0]
@@ -107,6 +114,43 @@ def main() -> None:
             times.append(time.perf_counter() - start)
             assert resp.status_code == 200, resp.status_code
         print(f"download (GET /certificates/<code>.pdf) {_quantiles(times)}")
+
+
+def _floor(app, count: int) -> None:
+    """The floor under the certificate's rendering: WeasyPrint's fixed cost for any PDF/A-3b document (one empty
+    paragraph), and the certificate without its details pages (page 1 only), each `count` times."""
+    import re
+
+    from weasyprint import HTML
+
+    from uprest import pdf
+    from uprest.certificates import pdf as certificate_pdf
+    from uprest.certificates.models import Certificate
+    from uprest.certificates.services import data_of
+    from uprest.extensions import db
+
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        HTML(string="<!doctype html><html lang=en><title>x</title><p>x</p></html>").write_pdf(pdf_variant="pdf/a-3b")
+        times.append(time.perf_counter() - start)
+    print(f"floor: empty PDF/A-3b page             {_quantiles(times)}")
+    real = pdf.render_template
+
+    def front_only(template, **context):
+        return re.sub(r'<section class="details">.*?</section>', "", real(template, **context), flags=re.S)
+
+    certificate = db.session.scalars(db.select(Certificate).where(Certificate.language == "en")).first()
+    data, times = data_of(certificate), []
+    pdf.render_template = front_only
+    try:
+        for _ in range(count):
+            start = time.perf_counter()
+            certificate_pdf.render_certificate(data, lang="en")
+            times.append(time.perf_counter() - start)
+    finally:
+        pdf.render_template = real
+    print(f"floor: certificate page 1 only (en)    {_quantiles(times)}")
 
 
 if __name__ == "__main__":

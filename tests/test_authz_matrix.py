@@ -136,6 +136,7 @@ def POST(url, expect, data=None, **kw) -> Case:  # noqa: N802
 
 
 DRAFT = "/authoring/draft-mod"
+SESSION = "/sessions/{sess_a}"
 LEARN = "/learn/pub-mod"
 
 MATRIX: dict[str, list[Case]] = {
@@ -307,6 +308,18 @@ MATRIX: dict[str, list[Case]] = {
         GET("/api/v1/modules/pub-mod", public()),
         GET("/api/v1/modules/draft-mod", public(404), variant="draft"),
     ],
+    "api.sessions": [
+        GET("/api/v1/sessions", public()),
+        GET("/api/v1/sessions?format=teleport", public(400), variant="bad filter"),
+    ],
+    "session_feeds.municipality_feed": [
+        GET("/sessions/feeds/municipality/vanersborg.ics", public()),
+        GET("/sessions/feeds/municipality/atlantis.ics", public(404), variant="unknown municipality"),
+    ],
+    "session_feeds.provider_feed": [
+        GET("/providers/matrix-provider/sessions.ics", public()),
+        GET("/providers/no-such-provider/sessions.ics", public(404), variant="unknown provider"),
+    ],
     # only the learner has a submitted assessment; the API answers 401 (not a redirect) when logged out
     "api.me_gaps": [GET("/api/v1/me/gaps", roles(404, anonymous=401, learner=200))],
     "api.me_recommendations": [GET("/api/v1/me/recommendations", roles(404, anonymous=401, learner=200))],
@@ -456,6 +469,86 @@ MATRIX: dict[str, list[Case]] = {
         GET("/reports/skills-gap.csv?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/skills-gap.csv", staff(200, admin=400), variant="admin chose no municipality"),
     ],
+    "reports.training": [
+        GET("/reports/training?municipality=vanersborg", staff(200)),
+        GET("/reports/training?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+    ],
+    "reports.training_csv": [
+        GET("/reports/training.csv?municipality=vanersborg", staff(200)),
+        GET("/reports/training.csv?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/training.csv", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    # --- sessions: lists and pages are public; a registration is each user's own ("learner" has a place at
+    # {sess_a}, which starts in half an hour; nobody is registered at {sess_b}); the trainer on matrix-provider's
+    # staff ("trainer") and admins manage its sessions; owners of a business ("learner", "other_learner") ask for
+    # sessions, which the provider's trainers and admins handle -------------------------------------------------
+    "sessions.index": [
+        GET("/sessions", public()),
+        GET("/sessions?format=teleport", public(400), variant="bad filter"),
+    ],
+    "sessions.show": [
+        GET(SESSION, public()),
+        GET("/sessions/{sess_b}", public(), variant="nobody registered"),
+        GET("/sessions/999999", public(404), variant="unknown session"),
+    ],
+    # a place the session does not have: refused with a message, nothing written
+    "sessions.register": [
+        POST("/sessions/{sess_b}/register", users(Redirect("/sessions/{sess_b}")), {"place": "nowhere"})
+    ],
+    # the learner gives up their place; the others are told they are not registered
+    "sessions.cancel": [POST(SESSION + "/cancel", users(Redirect(SESSION)), changes_data=True)],
+    "sessions.calendar": [GET(SESSION + "/calendar.ics", roles(404, anonymous=LOGIN, learner=200))],
+    "sessions.mine": [GET("/sessions/mine", users(200))],
+    "sessions.provider_sessions": [
+        GET("/providers/matrix-provider/sessions", public()),
+        GET("/providers/no-such-provider/sessions", public(404), variant="unknown provider"),
+    ],
+    "sessions.new": [
+        GET("/providers/matrix-provider/sessions/new", editors(200)),
+        POST("/providers/matrix-provider/sessions/new", editors(200), {"format": ""}),
+    ],
+    "sessions.edit": [GET(SESSION + "/edit", editors(200)), POST(SESSION + "/edit", editors(200), {"format": ""})],
+    "sessions.cancel_session": [
+        GET(SESSION + "/cancel-session", editors(200)),
+        POST(SESSION + "/cancel-session", editors(200), {"reason": ""}),
+    ],
+    "sessions.participants": [GET(SESSION + "/participants", editors(200))],
+    "sessions.mark_attended": [
+        POST(
+            SESSION + "/participants/{sess_registration}/attended",
+            editors(Redirect(SESSION + "/participants")),
+            changes_data=True,
+        ),
+    ],
+    "sessions.checkin_code": [GET(SESSION + "/checkin", editors(200))],
+    # at the venue: any logged-in user opens the code's page; only a booked participant is recorded
+    "sessions.checkin": [
+        GET("/sessions/checkin/{checkin_token}", users(200)),
+        POST("/sessions/checkin/{checkin_token}", users(Redirect(SESSION)), changes_data=True),
+        GET("/sessions/checkin/not-a-code", users(404), variant="unknown code"),
+    ],
+    "sessions.new_checkin_code": [
+        POST(SESSION + "/checkin/new", editors(Redirect(SESSION + "/checkin")), changes_data=True),
+    ],
+    "sessions.trainers": [
+        GET("/admin/providers/matrix-provider/trainers", admins(200)),
+        POST("/admin/providers/matrix-provider/trainers", admins(200), {"email": "not-an-address"}),
+    ],
+    "sessions.remove_trainer": [
+        POST(
+            "/admin/providers/matrix-provider/trainers/{trainer_id}/remove",
+            admins(Redirect("/admin/providers/matrix-provider/trainers")),
+            changes_data=True,
+        ),
+    ],
+    "sessions.request_session": [
+        GET("/sessions/request", roles(403, anonymous=LOGIN, learner=200, other_learner=200)),
+        POST("/sessions/request", roles(403, anonymous=LOGIN, learner=200, other_learner=200), {"staff_count": "0"}),
+    ],
+    "sessions.requests": [GET("/sessions/requests", editors(200))],
+    "sessions.request_status": [
+        POST("/sessions/requests/{session_request}/status", editors(Redirect("/sessions/requests")), {"status": "x"}),
+    ],
 }
 
 # (endpoint, method, variant, role) -> why the answer differs from the matrix today.
@@ -538,8 +631,9 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
 
     from uprest.providers import services as provider_services
 
-    provider_services.create("matrix-provider", name="Matrix provider", kind="other", country="SE")
+    matrix_provider = provider_services.create("matrix-provider", name="Matrix provider", kind="other", country="SE")
     db.session.commit()
+    sessions = _sessions_world(people, matrix_provider, published)
 
     reset_token = make_reset_token(people["learner"])
     confirm_token = make_pending_registration("newcomer@example.org")
@@ -566,8 +660,50 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
         "lrs_client_id": lrs_client.id,
         "pub_enrolment": pub_enrolment.id,
         "cert_code": certificate.code,
+        **sessions,
     }
     return people, values
+
+
+def _sessions_world(people, provider, module) -> dict:
+    """The trainer on the provider's staff; a session starting in half an hour where the learner has a place
+    (check-in and attendance are open), a hybrid one in ten days with nobody registered, and the learner's
+    request for a session of the published module."""
+    from datetime import timedelta
+
+    from uprest.extensions import utcnow
+    from uprest.sessions import demand, registrations, staff
+    from uprest.sessions import services as session_services
+    from uprest.sessions.rules import VenueData
+
+    staff.add_staff(provider, people["trainer"], people["admin"])
+    soon = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=30)
+    hall = VenueData(name="Matrix hall", town="Vänersborg", country="SE", timezone="Europe/Stockholm", seats=5)
+    planned = {
+        key: session_services.create_session(
+            people["trainer"],
+            provider,
+            title={"en": f"Matrix session {key}"},
+            format=fmt,
+            language="en",
+            timezone="Europe/Stockholm",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            venues=[hall],
+        )
+        for key, fmt, start in (("a", "onsite", soon), ("b", "hybrid", soon + timedelta(days=10)))
+    }
+    registration = registrations.register(people["learner"], planned["a"], planned["a"].venues[0])
+    request = demand.request_session(people["learner"], module, staff_count=3, language="en")
+    db.session.commit()
+    return {
+        "sess_a": planned["a"].id,
+        "sess_b": planned["b"].id,
+        "sess_registration": registration.id,
+        "checkin_token": planned["a"].checkin_token,
+        "trainer_id": people["trainer"].id,
+        "session_request": request.id,
+    }
 
 
 # --- running a case ----------------------------------------------------------------------------

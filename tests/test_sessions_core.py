@@ -372,6 +372,8 @@ def test_only_the_providers_managers_plan_and_change_its_sessions(world, create_
         ({"fmt": "satellite", "venues": [hub()]}, "venues"),
         ({"fmt": "virtual", "venues": [hub()]}, "venues"),
         ({"price_minor": 1500, "currency": "EUX"}, "currency"),
+        ({"price_minor": 10**12, "currency": "EUR"}, "price"),  # beyond the database's integer: refused, no 500
+        ({"fmt": "virtual", "online_capacity": 2**40}, "online_capacity"),
     ],
 )
 def test_bad_sessions_are_refused_with_nothing_written(world, values, problem):

@@ -64,6 +64,14 @@ class Card:
         )
 
 
+@dataclass(frozen=True)
+class Note:
+    """A sentence with a link, shown next to something (a module of a learning path)."""
+
+    text: str
+    url: str
+
+
 def cached_cards(name: str, user, state: Hashable, make: Callable[[], list[Card]]) -> list[Card]:
     """The dashboard cards `name` of `user`, made once per worker for each `state` of what they show (a
     feature's cheap summary of the user's data that changes whenever the cards would) and language."""
@@ -102,6 +110,9 @@ class Feature:
     #: ``module_panel(user, code) -> Markup | None``: a panel on a course module's public page for this user
     #: (enrol, continue learning); the page itself is the same for everyone.
     module_panels: str | None = None
+    #: ``plan_offers(user, codes) -> dict[code, list[Note]]``: what the feature offers next to the modules of a
+    #: learner's path or plan (a local session that covers a module).
+    plan_offers: str | None = None
     #: Modules under ``uprest.api`` that add the feature's routes and OpenAPI paths.
     api: tuple[str, ...] = ()
     #: Signal name (see uprest/signals.py) -> receiver, "module:function".

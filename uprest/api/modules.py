@@ -34,6 +34,7 @@ from uprest.api.schemas import (
     Schema,
     Strings,
     computed,
+    page_headers,
     uri,
 )
 from uprest.api.views import bp
@@ -218,13 +219,7 @@ def _modules_page(page_number: int, per_page: int) -> _Cached:
     200,
     ModuleListSchema,
     description="The modules of the catalogue in their current published version, ordered by code.",
-    headers={
-        "Link": {
-            "description": "RFC 8288 links to the first, prev, next and last pages.",
-            "schema": {"type": "string"},
-        },
-        "X-Total-Count": {"description": "How many modules there are in all.", "schema": {"type": "integer"}},
-    },
+    headers=page_headers("modules"),
 )
 @bp.doc(operationId="listModules")
 def modules(page: int, per_page: int):

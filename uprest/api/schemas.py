@@ -135,3 +135,14 @@ class Clamped(fields.Integer):
         except (TypeError, ValueError):
             return self.load_default
         return min(max(number, self.minimum), self.maximum)
+
+
+def page_headers(what: str) -> dict:
+    """The OpenAPI description of a list's paging headers (Link, X-Total-Count); `what` names the items."""
+    return {
+        "Link": {
+            "description": "RFC 8288 links to the first, prev, next and last pages.",
+            "schema": {"type": "string"},
+        },
+        "X-Total-Count": {"description": f"How many {what} there are in all.", "schema": {"type": "integer"}},
+    }

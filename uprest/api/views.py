@@ -37,7 +37,8 @@ from uprest.registry import api_modules
 
 OPENAPI_VERSION = "3.1.0"
 INFO = {
-    "description": "Competence frameworks, course modules and the learner's own data. Public resources need no "
+    "description": "Competence frameworks, course modules, local sessions and events, and the learner's own data. "
+    "Public resources need no "
     "authentication and may be read from any web origin; /me resources use the logged-in session.",
     "license": {"name": "CC BY 4.0 (data)", "url": "https://creativecommons.org/licenses/by/4.0/"},
 }

@@ -22,7 +22,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import FloatField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -43,6 +42,7 @@ except ImportError:  # WTForms < 3.3
 
 from uprest.catalog import catalogue, rules
 from uprest.catalog.editing import OutcomeRow, QuestionData
+from uprest.forms import LocalFloatField
 from uprest.frameworks.forms import CompetenceOption
 from uprest.providers import services as provider_services
 
@@ -210,14 +210,14 @@ class MetadataForm(FlaskForm):
     summary = TextAreaField(_l("Summary (2 to 4 sentences)"), validators=[Length(max=4000)], render_kw={"rows": 4})
     quality_assurance = TextAreaField(_l("Quality assurance"), validators=[Length(max=4000)], render_kw={"rows": 3})
     provider_id = SelectField(_l("Awarding body"), coerce=_optional_int, validators=[Optional()])
-    workload_hours = FloatField(
+    workload_hours = LocalFloatField(
         _l("Workload in hours"),
         validators=[
             InputRequired(message=_l("Please enter the workload.")),
             NumberRange(min=0.25, max=1000, message=_l("Enter a number of hours between 0.25 and 1000.")),
         ],
     )
-    ects = FloatField(
+    ects = LocalFloatField(
         _l("ECTS credits"),
         validators=[
             Optional(),

@@ -11,6 +11,7 @@ from uprest.recommendations import services
 from uprest.recommendations.explain import hours_text
 from uprest.recommendations.forms import ActionForm, BudgetForm, ModuleForm
 from uprest.recommendations.models import LearningPlan
+from uprest.registry import hooks
 
 bp = Blueprint("recommendations", __name__, url_prefix="/plan")
 
@@ -33,6 +34,11 @@ def _page(budget_form: BudgetForm | None = None, status: int = 200):
     if budget_form is None:
         budget_form = BudgetForm(weekly_hours=plan.weekly_hours if plan is not None else services.DEFAULT_WEEKLY_HOURS)
     in_plan = set(view.codes) if view is not None else set()
+    codes = [e.code for e in (path.entries if path is not None else [])] + sorted(in_plan)
+    offers: dict[str, list] = {}
+    for make in hooks("plan_offers") if codes else ():
+        for code, notes in make(current_user, list(dict.fromkeys(codes))).items():
+            offers.setdefault(code, []).extend(notes)
     return render_template(
         "recommendations/plan.html",
         path=path,
@@ -41,6 +47,7 @@ def _page(budget_form: BudgetForm | None = None, status: int = 200):
         addable=[e for e in path.entries if e.code not in in_plan] if path is not None else [],
         budget_form=budget_form,
         hours_text=hours_text,
+        offers=offers,
         min_hours=services.MIN_WEEKLY_HOURS,
         max_hours=services.MAX_WEEKLY_HOURS,
     ), status

@@ -113,3 +113,41 @@ def csv_rows(gap_map: SkillsGapMap) -> list[list]:
 def _figures(cell: Cell) -> list:
     share = None if cell.below_share is None else round(float(cell.below_share), 4)
     return [cell.n, cell.below, share, cell.median_gap, "yes" if cell.suppressed else "no"]
+
+
+TRAINING_CSV_HEADER = (
+    "territory",
+    "period",
+    "k",
+    "module",
+    "title",
+    "competences",
+    "people_at_least",
+    "levels_estimate",
+    "learning_hours",
+    "workload_hours",
+    "local_sessions",
+    "requests",
+    "requested_staff",
+)
+
+
+def training_csv_rows(view) -> list[list]:
+    """One row per module of the training demand; a figure the map hides is empty."""
+    head = [view.gap_map.territory.code, view.gap_map.period or "all", view.gap_map.k]
+    return [
+        [
+            *head,
+            m.code,
+            pick(m.title),
+            " ".join(m.competences),
+            m.people,
+            None if m.levels is None else round(m.levels, 1),
+            m.learning_hours,
+            m.hours,
+            len(m.sessions),
+            m.requests,
+            m.requested_staff,
+        ]
+        for m in view.modules
+    ]

@@ -28,7 +28,7 @@ from uprest.accounts.models import Municipality, User
 from uprest.assessments.aggregates import latest_results
 from uprest.extensions import db
 from uprest.frameworks import services as frameworks
-from uprest.reports import rules
+from uprest.reports import demand, rules
 
 #: The key of the totals over every sub-sector (or every competence) in cell names.
 ALL = "*"
@@ -309,4 +309,50 @@ def skills_gap_map(territory: Municipality, *, period: str | None = None, subsec
         areas=list(areas.values()),
         column_totals={s: columns[s] for s in subsectors},
         total=total,
+    )
+
+
+# --- training demand and the local offer --------------------------------------------------------------------
+
+
+@dataclass
+class TrainingView:
+    gap_map: SkillsGapMap
+    modules: list[demand.ModuleDemand]
+    uncovered: list[demand.UncoveredGap]
+    names: dict[str, dict]  # competence key -> name by language
+
+
+def training_view(territory: Municipality, *, period: str | None = None, subsector: str | None = None) -> TrainingView:
+    """The territory's training demand and the large gaps without a local session, from the published map (of
+    the sub-sector when given), the published modules and the territory's upcoming sessions and requests."""
+    from uprest.recommendations.services import published_catalogue
+    from uprest.sessions import demand as session_demand
+    from uprest.sessions import services as sessions
+
+    gap_map = skills_gap_map(territory, period=period, subsector=subsector)
+    figures = {}
+    for row in gap_map.rows:
+        cell = row.cells[subsector] if subsector else row.total
+        figures[row.key] = demand.Figures(cell.n, cell.below, cell.median_gap)
+    modules = [
+        demand.ModuleSpec(
+            m.code, m.title, m.hours, {o.competence: max(1, o.to_level - o.from_level) for o in m.outcomes}
+        )
+        for m in published_catalogue()
+    ]
+    offers = [
+        demand.Offer(s.id, s.module.code if s.module is not None else None, s.starts_at)
+        for s in db.session.scalars(sessions.upcoming(municipality_id=territory.id))
+    ]
+    requests = [
+        (r.module.code, r.staff_count)
+        for r in db.session.scalars(session_demand.requests_stmt(municipality_id=territory.id, status="open"))
+        if r.module is not None
+    ]
+    return TrainingView(
+        gap_map=gap_map,
+        modules=demand.training_demand(figures, modules, offers, requests),
+        uncovered=demand.uncovered_gaps(figures, modules, offers),
+        names={row.key: row.name for row in gap_map.rows},
     )

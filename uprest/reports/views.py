@@ -66,9 +66,41 @@ def skills_gap_csv():
     if not valid or territory is None:
         abort(400)
     gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
-    resp = Response(csvsafe.csv_bytes(presentation.CSV_HEADER, presentation.csv_rows(gap_map)), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     name = f"skills-gap-{territory.code}-{gap_map.period or 'all'}.csv"
+    return _csv(presentation.CSV_HEADER, presentation.csv_rows(gap_map), name)
+
+
+@bp.route("/training")
+@roles_required(Role.STAFF)
+def training():
+    """The training demand of the territory and the large gaps that no local session addresses."""
+    form, territory, valid = _filters()
+    view = None
+    if valid and territory is not None:
+        view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
+    return render_template(
+        "reports/training.html",
+        form=form,
+        territory=territory,
+        view=view,
+        period_label=presentation.period_label(form.period.data if valid else None),
+    )
+
+
+@bp.route("/training.csv")
+@roles_required(Role.STAFF)
+def training_csv():
+    form, territory, valid = _filters()
+    if not valid or territory is None:
+        abort(400)
+    view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
+    name = f"training-demand-{territory.code}-{view.gap_map.period or 'all'}.csv"
+    return _csv(presentation.TRAINING_CSV_HEADER, presentation.training_csv_rows(view), name)
+
+
+def _csv(header, rows, name: str) -> Response:
+    resp = Response(csvsafe.csv_bytes(header, rows), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

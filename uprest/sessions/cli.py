@@ -143,6 +143,8 @@ def _sessions(admin, by_slug, university, municipalities) -> None:
         }
         if code is not None:
             fields["module"] = module(code)
+            if fields["module"] is None:  # the course modules are not imported: no run of them
+                return None
         return services.create_session(admin, provider, venues=venues, **fields)
 
     v = lambda code, seats: _venue(code, municipalities, seats)  # noqa: E731
@@ -253,7 +255,8 @@ def _sessions(admin, by_slug, university, municipalities) -> None:
     )
     services.cancel_session(evening, admin, "The speaker is ill; a new date follows.")
     if learner is not None:
-        registrations.register(learner, marketing, marketing.venues[0])
+        if marketing is not None:
+            registrations.register(learner, marketing, marketing.venues[0])
         registrations.register(learner, satellite, satellite.venues[0])
     if owner is not None:
         registrations.register(owner, satellite, satellite.venues[1])

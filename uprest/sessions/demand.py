@@ -65,10 +65,32 @@ def requests_stmt(
     return stmt.order_by(SessionRequest.created_at.desc(), SessionRequest.id.desc())
 
 
+def requests_of(user: User) -> Select:
+    """The requests a person made, newest first (a select)."""
+    return (
+        db.select(SessionRequest)
+        .where(SessionRequest.user_id == user.id)
+        .order_by(SessionRequest.created_at.desc(), SessionRequest.id.desc())
+    )
+
+
+def request_by_id(request_id: int) -> SessionRequest | None:
+    return db.session.get(SessionRequest, request_id)
+
+
+def can_handle_requests(user: User | None) -> bool:
+    """Admins and the trainers on a provider's staff see the requests for sessions and set their status."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active_account:
+        return False
+    if user.is_admin:
+        return True
+    on_staff = db.session.scalar(db.select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user.id).limit(1))
+    return user.role == Role.TRAINER and on_staff is not None
+
+
 def set_request_status(request: SessionRequest, by: User, status: str, *, session: Session | None = None) -> None:
     """Mark a request planned (with the session planned for it) or closed; admins and providers' trainers."""
-    on_staff = db.session.scalar(db.select(ProviderStaff.provider_id).where(ProviderStaff.user_id == by.id).limit(1))
-    if not (by.is_admin or (by.role == Role.TRAINER and on_staff is not None)):
+    if not can_handle_requests(by):
         raise SessionError(_("Only administrators and providers' trainers handle requests for sessions."))
     if status not in rules.REQUEST_STATUSES:
         raise ValueError(f"unknown status {status!r}")

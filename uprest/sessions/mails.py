@@ -12,8 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, pgettext
 from flask_babel import lazy_gettext as _l
 
 from uprest.extensions import db, utcnow
@@ -83,7 +82,7 @@ def reminder(registration: Registration, now: datetime) -> None:
     join link for online participants)."""
     session, user = registration.session, registration.user
     with force_locale(user.locale):
-        online_label = _("Online")
+        online_label = pgettext("where", "Online")
     data = session_file(registration, now, online_label)
     day = rules.local_time(session.starts_at, zone_of(session, registration.venue)).date().isoformat()
     _send(

@@ -14,8 +14,8 @@ from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel.dates import format_date, format_time, get_timezone_name
-from babel.numbers import get_currency_precision, list_currencies
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from uprest.providers.rules import country_problem, website_problem
 
@@ -32,6 +32,9 @@ REQUEST_STATUSES = ("open", "planned", "closed")
 MAX_DAYS = 31
 MAX_SEATS = 100_000
 MAX_STAFF = 10_000
+#: A price is at most this many minor units (a million in the currency: a typo, not a course, beyond it; and it
+#: keeps the figure inside the database's integer).
+MAX_PRICE_MINOR = 100_000_000
 #: Attendance can be recorded from this long before the start (people arrive early) ...
 CHECK_IN_BEFORE = timedelta(hours=1)
 #: ... and check-in with the QR code works until this long after the end.
@@ -51,9 +54,9 @@ PROBLEMS = {
     "title": "an event without a module needs a title",
     "text_language": "titles and descriptions are given in en, sv, it, fi or hr",
     "venues": "onsite and hybrid sessions have one venue, satellite events two or more, virtual ones none",
-    "online_capacity": "an online capacity (0 or more) is only for virtual and hybrid sessions",
+    "online_capacity": f"an online capacity (0 to {MAX_SEATS}) is only for virtual and hybrid sessions",
     "join_url": "the join link must be an http(s) address, and only virtual and hybrid sessions have one",
-    "price": "a price is a whole number of minor units above 0, with its currency",
+    "price": f"a price is a whole number of minor units from 1 to {MAX_PRICE_MINOR}, with its currency",
     "currency": "the currency must be an ISO 4217 code in capitals, e.g. EUR",
     "venue_text": "a venue needs a name and a town (and texts of reasonable length)",
     "venue_country": "a venue's country is an ISO 3166-1 alpha-2 code, e.g. SE",
@@ -158,6 +161,28 @@ def format_when(starts_at: datetime, ends_at: datetime, zone: str, locale: str) 
     return f"{first} – {last} ({zone_name})"
 
 
+def zone_abbreviation(moment: datetime, zone: str) -> str:
+    """The abbreviation the zone database gives `zone` at `moment`: CET in winter and CEST in summer, EET, EEST."""
+    return local_time(moment, zone).tzname() or zone
+
+
+def format_local(starts_at: datetime, ends_at: datetime, zone: str, locale: str) -> str:
+    """Short, in `locale`, in `zone`'s local time with the zone's abbreviation: "Fri, Mar 12, 2027, 09:00–12:00 CET";
+    the end's date when the session ends on another day, and each end's abbreviation when the clocks change in
+    between ("01:30 CET – 04:30 CEST")."""
+    start, end = local_time(starts_at, zone), local_time(ends_at, zone)
+    first = f"{format_skeleton('yMMMEd', start, locale=locale)}, {format_time(start, 'short', locale=locale)}"
+    start_abbr, end_abbr = start.tzname(), end.tzname()
+    last = format_time(end, "short", locale=locale)
+    if start.date() != end.date():
+        last = f"{format_skeleton('yMMMEd', end, locale=locale)}, {last}"
+    elif start_abbr == end_abbr:
+        return f"{first}–{last} {start_abbr}"
+    if start_abbr == end_abbr:
+        return f"{first} – {last} {end_abbr}"
+    return f"{first} {start_abbr} – {last} {end_abbr}"
+
+
 def address(name: str, street: str = "", postal_code: str = "", town: str = "") -> str:
     """A venue's address on one line: "Folkets hus, Storgatan 1, 462 30 Vänersborg"."""
     place = " ".join(p for p in (postal_code, town) if p)
@@ -188,6 +213,19 @@ def price_amount(price_minor: int | None, currency: str | None) -> Decimal | Non
         return None
     digits = get_currency_precision(currency)
     return (Decimal(price_minor) / (10**digits)).quantize(Decimal(1).scaleb(-digits))
+
+
+def minor_units(amount: Decimal, currency: str) -> int | None:
+    """An amount of `currency` in its minor units (25.50 EUR -> 2550, 300 JPY -> 300); None when the amount has
+    more decimals than the currency has (25.505 EUR)."""
+    scaled = amount.scaleb(get_currency_precision(currency))
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def format_price(price_minor: int | None, currency: str | None, locale: str) -> str | None:
+    """The price as `locale` writes it ("€25.00", "25,00 €"); None when the session is free."""
+    amount = price_amount(price_minor, currency)
+    return None if amount is None else format_currency(amount, currency, locale=locale)
 
 
 def is_free(price_minor: int | None) -> bool:
@@ -281,13 +319,15 @@ def session_problems(
     if data.format in FORMATS and venue_count_problem(data.format, len(venues)):
         problems.append("venues")
     if data.online_capacity is not None and (
-        data.format not in ONLINE_FORMATS or not _is_int(data.online_capacity) or not 0 <= data.online_capacity
+        data.format not in ONLINE_FORMATS
+        or not _is_int(data.online_capacity)
+        or not 0 <= data.online_capacity <= MAX_SEATS
     ):
         problems.append("online_capacity")
     if data.join_url and (data.format not in ONLINE_FORMATS or website_problem(data.join_url)):
         problems.append("join_url")
     if data.price_minor is not None or data.currency is not None:
-        if not _is_int(data.price_minor) or data.price_minor <= 0 or data.currency is None:
+        if not _is_int(data.price_minor) or not 0 < data.price_minor <= MAX_PRICE_MINOR or data.currency is None:
             problems.append("price")
         if data.currency is not None and currency_problem(data.currency):
             problems.append("currency")
