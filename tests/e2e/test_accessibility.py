@@ -12,7 +12,9 @@ from tests.e2e.conftest import audit
 
 pytestmark = pytest.mark.e2e
 
-SKIP = re.compile(r"\.(pdf|json|jwt|csv|ics|png|jpe?g|svg|zip)$|/api/|/static/|/logout|/healthz|/password/reset/|/join/")
+SKIP = re.compile(
+    r"\.(pdf|json|jwt|csv|ics|png|jpe?g|svg|zip)$|/api/|/static/|/logout|/healthz|/password/reset/|/join/"
+)
 MAX_PAGES = 45
 
 

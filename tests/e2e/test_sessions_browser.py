@@ -142,3 +142,42 @@ def test_register_remind_check_in_and_complete(browser, live_server, page, axe_c
     trainer_page.goto(f"/sessions/{session.id}/edit")
     axe_check(trainer_page)
     assert page.console_errors == []
+
+
+def test_owner_request_trainer_requests_and_admin_trainers(
+    browser, live_server, page, axe_check, world, db, create_user
+):
+    """A business owner asks for a local session for six staff; the provider's trainer sees it among the requests;
+    an administrator chooses the provider's trainers; the municipality's staff see the training demand — every
+    page without serious accessibility problems."""
+    from tests.factories import make_business
+
+    owner = world["learner"]
+    make_business(owner)
+    _login(page, owner.email)
+    page.goto(f"/sessions/request?module={world['session'].module.code}")
+    axe_check(page)
+    page.locator("#staff_count").fill("6")
+    page.locator("#message").fill("Weekday mornings suit us best.")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.get_by_text("your request has been sent")).to_be_visible()
+    axe_check(page)
+
+    def as_user(email):
+        other = browser.new_context(base_url=live_server).new_page()
+        _login(other, email)
+        return other
+
+    trainer = as_user(world["trainer"].email)
+    trainer.goto("/sessions/requests")
+    expect(trainer.get_by_text("Weekday mornings suit us best.")).to_be_visible()
+    axe_check(trainer)
+    admin = as_user("ada@example.org")
+    admin.goto("/admin/providers/vux/trainers")
+    expect(admin.get_by_role("rowheader", name="Tina Trainer")).to_be_visible()
+    axe_check(admin)
+    create_user("staff", email="sara@example.org", municipality_code="vanersborg")
+    staff = as_user("sara@example.org")
+    staff.goto("/reports/training")
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Vänersborg")
+    axe_check(staff)
