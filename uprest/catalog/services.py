@@ -93,6 +93,12 @@ def authoring_stmt(user: User):
 # --- loading -------------------------------------------------------------------------
 
 
+def module_id_stmt(code: str):
+    """A select of the id of the module `code` (empty when there is none), for other features' queries to use
+    as a subquery instead of a lookup of their own."""
+    return db.select(Module.id).where(Module.code == code)
+
+
 def module_by_code(code: str) -> Module | None:
     if not rules.MODULE_CODE_RE.match(code or ""):
         return None

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from uprest.accounts.models import User
-from uprest.catalog import services as catalog
 from uprest.registry import Card
 from uprest.sessions import planning, rules, services
 from uprest.sessions.forms import format_labels
@@ -44,16 +43,13 @@ def dashboard_cards(user: User) -> list[Card]:
 
 def module_panel(user: User, code: str) -> Markup | None:
     """The module's next sessions (at most three) with a link to all of them, and for a business owner the way to
-    ask for one; nothing when there is neither."""
-    module = catalog.public_module(code)
-    if module is None:
-        return None
+    ask for one; nothing when there is neither. One statement (the catalogue's page has found the module)."""
     sessions = planning.module_sessions(code)
     may_ask = user.is_authenticated and user.is_owner
     if not sessions and not may_ask:
         return None
     return Markup(
         render_template(
-            "sessions/_panel.html", module=module, sessions=sessions, may_ask=may_ask, format_labels=format_labels()
+            "sessions/_panel.html", code=code, sessions=sessions, may_ask=may_ask, format_labels=format_labels()
         )
     )

@@ -161,8 +161,7 @@ def upcoming(
     if town and town.strip():
         stmt = stmt.where(_has_venue(func.lower(Venue.town) == town.strip().lower()))
     if module is not None:
-        found = catalog.module_by_code(module)
-        stmt = stmt.where(Session.module_id == (found.id if found is not None else -1))
+        stmt = stmt.where(Session.module_id.in_(catalog.module_id_stmt(module)))
     if format is not None:
         stmt = stmt.where(Session.format == format)
     if language is not None:
