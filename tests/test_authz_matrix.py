@@ -478,6 +478,48 @@ MATRIX: dict[str, list[Case]] = {
         GET("/reports/training.csv?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/training.csv", staff(200, admin=400), variant="admin chose no municipality"),
     ],
+    "reports.skills_gap_json": [
+        GET("/reports/skills-gap.json?municipality=vanersborg", staff(200)),
+        GET("/reports/skills-gap.json?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/skills-gap.json", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    "reports.training_json": [
+        GET("/reports/training.json?municipality=vanersborg", staff(200)),
+        GET("/reports/training.json?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/training.json", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    "reports.participation": [
+        GET("/reports/participation?municipality=vanersborg", staff(200)),
+        GET("/reports/participation?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/participation", staff(200), variant="admin chose no municipality"),
+    ],
+    "reports.participation_csv": [
+        GET("/reports/participation.csv?municipality=vanersborg", staff(200)),
+        GET(
+            "/reports/participation.csv?municipality=trollhattan",
+            staff(403, admin=200),
+            variant="another municipality",
+        ),
+        GET("/reports/participation.csv", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    "reports.participation_trend_csv": [
+        GET("/reports/participation-trend.csv?municipality=vanersborg", staff(200)),
+        GET(
+            "/reports/participation-trend.csv?municipality=trollhattan",
+            staff(403, admin=200),
+            variant="another municipality",
+        ),
+        GET("/reports/participation-trend.csv", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    "reports.participation_json": [
+        GET("/reports/participation.json?municipality=vanersborg", staff(200)),
+        GET(
+            "/reports/participation.json?municipality=trollhattan",
+            staff(403, admin=200),
+            variant="another municipality",
+        ),
+        GET("/reports/participation.json", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
     # --- sessions: lists and pages are public; a registration is each user's own ("learner" has a place at
     # {sess_a}, which starts in half an hour; nobody is registered at {sess_b}); the trainer on matrix-provider's
     # staff ("trainer") and admins manage its sessions; owners of a business ("learner", "other_learner") ask for

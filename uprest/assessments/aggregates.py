@@ -49,3 +49,34 @@ def latest_results(people, *, since: datetime | None = None, until: datetime | N
         .where(latest.c.latest == 1)
         .subquery("latest_results")
     )
+
+
+def run_totals(people):
+    """A subquery with one row per submitted run of the people of `people` (a select with ``user_id``): ``user_id``,
+    ``submitted_at``, ``total_gap`` (the levels missing to the targets, summed over the run's competences),
+    ``first`` and ``latest`` (1 for the person's first and for their latest submitted run). Like `latest_results`,
+    it counts only runs with results (every submitted run has them)."""
+    who = people.subquery("people")
+    gaps = (
+        db.select(AssessmentResult.run_id, func.sum(AssessmentResult.gap).label("total_gap"))
+        .group_by(AssessmentResult.run_id)
+        .subquery("run_gaps")
+    )
+    person = AssessmentRun.user_id
+    return (
+        db.select(
+            person.label("user_id"),
+            AssessmentRun.submitted_at,
+            gaps.c.total_gap,
+            func.row_number()
+            .over(partition_by=person, order_by=(AssessmentRun.submitted_at.asc(), AssessmentRun.id.asc()))
+            .label("first"),
+            func.row_number()
+            .over(partition_by=person, order_by=(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc()))
+            .label("latest"),
+        )
+        .join(who, who.c.user_id == person)
+        .join(gaps, gaps.c.run_id == AssessmentRun.id)
+        .where(AssessmentRun.submitted_at.is_not(None))
+        .subquery("run_totals")
+    )

@@ -301,3 +301,18 @@ def erase_user_data(user: User) -> None:
         execution_options={"synchronize_session": False},
     )
     db.session.flush()
+
+
+# --- what the municipality reports count (uprest.reports) ---------------------------------------------------
+
+
+def certified_people(people):
+    """A select of the ``user_id`` of every person of `people` (a select with ``user_id``) who holds a certificate
+    that is not revoked (an expired one still says that they were certified), once each."""
+    who = people.subquery("people")
+    return (
+        db.select(Certificate.user_id)
+        .join(who, who.c.user_id == Certificate.user_id)
+        .where(Certificate.revoked_at.is_(None))
+        .group_by(Certificate.user_id)
+    )

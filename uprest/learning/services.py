@@ -416,3 +416,24 @@ def erase_user_data(user: User) -> None:
     db.session.execute(db.delete(LessonProgress).where(LessonProgress.enrolment_id.in_(ids)))
     db.session.execute(db.delete(Enrolment).where(Enrolment.user_id == user.id))
     db.session.flush()
+
+
+# --- what the municipality reports count (uprest.reports) ---------------------------------------------------
+
+
+def progress_of_people(people):
+    """A select of (user_id, completed, hours), one row per person of `people` (a select with ``user_id``) who
+    is enrolled in at least one module: ``completed`` is 1 when they completed one (else 0), ``hours`` the
+    workload hours of the modules they completed (of the version they enrolled in)."""
+    who = people.subquery("people")
+    done = Enrolment.status == COMPLETED
+    return (
+        db.select(
+            Enrolment.user_id,
+            db.func.max(db.case((done, 1), else_=0)).label("completed"),
+            db.func.sum(db.case((done, ModuleVersion.workload_hours), else_=0.0)).label("hours"),
+        )
+        .join(who, who.c.user_id == Enrolment.user_id)
+        .join(ModuleVersion, ModuleVersion.id == Enrolment.module_version_id)
+        .group_by(Enrolment.user_id)
+    )

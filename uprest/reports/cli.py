@@ -1,5 +1,6 @@
 """The reports' part of ``flask seed-demo``: a synthetic population of assessed people over the demo
-municipalities, so that the demo staff account (Kvarner) sees a real skills-gap map.
+municipalities, so that the demo staff account (Kvarner) sees a real skills-gap map, and what some of them went on
+to do (enrolled in a module, completed it and so earned its certificate), for the participation funnel.
 
 Clearly demo data: addresses demo+reports-N@demo.uprest.eu, names "Demo person N", businesses "Demo business N";
 they cannot log in. Made once (idempotent): people who already have a submitted assessment are left as they are.
@@ -9,10 +10,15 @@ from __future__ import annotations
 
 import random
 
+from flask import current_app
+
 from uprest.accounts import services as accounts
 from uprest.accounts.cli import demo_people
 from uprest.accounts.models import DEMO_DOMAIN
 from uprest.assessments.cli import submit_demo_assessment
+from uprest.catalog import services as catalog
+from uprest.learning import quizzes
+from uprest.learning import services as learning
 
 #: People per demo municipality (the demo staff account's Kvarner gets the most).
 DEMO_POPULATION = {"kvarner": 150, "vanersborg": 20, "trollhattan": 20, "cervia": 20, "ravenna": 20, "pori": 20}
@@ -22,6 +28,10 @@ DEMO_SUBSECTORS = ["accommodation"] * 5 + ["food_beverage"] * 3 + ["tour_operato
 #: the same competences, so that the cells are large enough to be shown.
 DEMO_ROLE = "owner"
 SEED = 14
+#: What the demo people go on to do: the share who enrol in a demo module, and the share of those who complete it
+#: (completing issues its certificate). Online modules, so that no session is needed.
+DEMO_ENROLLED, DEMO_COMPLETED = 0.6, 0.55
+DEMO_MODULES = ("digital-tools", "cybersecurity-gdpr")
 
 
 def seed_demo() -> None:
@@ -45,3 +55,28 @@ def seed_demo() -> None:
                 municipality_id=person.municipality_id,
             )
         submit_demo_assessment(person, subsector=subsector, job_role=DEMO_ROLE, rng=person_rng)
+    _learning(people)
+
+
+def _learning(people) -> None:
+    """Some demo people enrol in a demo module and some of them complete it (every lesson read, the quiz passed),
+    once: a person who has an enrolment already is left as they are."""
+    rng = random.Random(SEED + 1)
+    modules = [m for m in (catalog.public_module(code) for code in DEMO_MODULES) if m is not None]
+    if not modules:
+        return
+    with current_app.test_request_context():  # completion records and certificates make links
+        for person in people:
+            enrol, complete, module = rng.random() < DEMO_ENROLLED, rng.random() < DEMO_COMPLETED, rng.choice(modules)
+            if not enrol or learning.enrolments_of(person, limit=1):
+                continue
+            enrolment, _created = learning.enrol(person, module)
+            lessons = list(enrolment.version.lessons)
+            for lesson in lessons if complete else lessons[:1]:
+                learning.open_lesson(enrolment, lesson)
+                learning.mark_read(enrolment, lesson)
+            if complete and quizzes.can_start(enrolment) is None:
+                attempt, _created = quizzes.start_attempt(enrolment)
+                right = {q.key: [i for i, ok in enumerate(q.correct) if ok] for q in quizzes.quiz_questions(enrolment)}
+                quizzes.submit(enrolment, attempt.number, right)
+            learning.complete_if_done(enrolment)

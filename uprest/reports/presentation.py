@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import format_percent
+from collections.abc import Sequence
+
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
 from uprest.accounts.forms import subsector_choices
@@ -151,3 +153,163 @@ def training_csv_rows(view) -> list[list]:
         ]
         for m in view.modules
     ]
+
+
+# --- participation and outcome ------------------------------------------------------------------------------
+
+
+def stage_labels() -> dict[str, str]:
+    """What each stage and each group between stages is called (on the page, in the chart)."""
+    return {
+        "assessed": _("People assessed"),
+        "enrolled": _("Enrolled in a module"),
+        "completed": _("Completed a module"),
+        "certified": _("Certified"),
+        "below": _("Below target (any competence)"),
+    }
+
+
+def quarter_label(quarter: str) -> str:
+    """A short label of a quarter ('2026Q4' -> '2026 Q4'), for table headers and chart columns."""
+    return _("%(year)s Q%(quarter)s", year=quarter[:4], quarter=quarter[-1])
+
+
+PARTICIPATION_CSV_HEADER = ("territory", "period", "k", "figure", "value", "share", "suppressed")
+
+
+def _share(value) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _row(head: list, figure: str, fig, value=None, *, measure: bool = False) -> list:
+    """One exported figure: a count (or, with `measure`, `value`: hours, a median) with its share and whether its
+    count is hidden. A hidden value is empty, never 0."""
+    shown = value if measure else fig.count
+    return [*head, figure, shown, None if measure else _share(fig.share), "yes" if fig.suppressed else "no"]
+
+
+def funnel_rows(view) -> list[list]:
+    """The funnel and outcome figures of the period, one row each; shares are of the people assessed (of the people
+    re-assessed for gap_reduced)."""
+    f = view.funnel
+    head = [view.territory.code, view.period or "all", view.k]
+    rows = [_row(head, "businesses_assessed", f.businesses)]
+    rows += [_row(head, "people_assessed" if s.key == "assessed" else s.key, s.people) for s in f.stages]
+    names = ("assessed_not_enrolled", "enrolled_not_completed", "completed_not_certified")
+    rows += [_row(head, name, s.stopped) for name, s in zip(names, f.stages, strict=False)]
+    rows.append(_row(head, "learning_hours", f.stage("completed").people, f.hours, measure=True))
+    rows.append(_row(head, "reassessed", f.reassessed))
+    rows.append(_row(head, "gap_reduced", f.improved))
+    rows.append(_row(head, "median_levels_closed", f.improved, f.median_closed, measure=True))
+    return rows
+
+
+def trend_rows(view) -> list[list]:
+    """The trend: per quarter, the people assessed, below target in at least one competence (the skills-gap map's
+    figure), enrolled, completed and certified; shares are of the people assessed in the quarter."""
+    rows = []
+    for t in view.trend:
+        head = [view.territory.code, t.quarter, view.k]
+        for name, fig in (
+            ("people_assessed", t.assessed),
+            ("below_target", t.below),
+            ("enrolled", t.enrolled),
+            ("completed", t.completed),
+            ("certified", t.certified),
+        ):
+            rows.append(_row(head, name, fig))
+    return rows
+
+
+def _json_rows(header: Sequence[str], rows: list[list], skip: int) -> list[dict]:
+    """Rows as objects without the first `skip` columns; a value that is hidden (or undefined) is absent, never
+    0; ``suppressed`` is a boolean."""
+    out = []
+    for row in rows:
+        item = {key: value for key, value in zip(header[skip:], row[skip:], strict=True) if value is not None}
+        item["suppressed"] = item.get("suppressed") == "yes"
+        out.append(item)
+    return out
+
+
+def participation_json(view) -> dict:
+    """The figures of the participation page (the funnel of the period and the trend) as JSON."""
+    trend = trend_rows(view)
+    return {
+        "territory": view.territory.code,
+        "period": view.period or "all",
+        "k": view.k,
+        "funnel": _json_rows(PARTICIPATION_CSV_HEADER, funnel_rows(view), 3),
+        "trend": [
+            {"quarter": row[1], **item}
+            for row, item in zip(trend, _json_rows(PARTICIPATION_CSV_HEADER, trend, 3), strict=True)
+        ],
+    }
+
+
+def skills_gap_json(gap_map: SkillsGapMap) -> dict:
+    """The figures of the skills-gap CSV as JSON."""
+    return {
+        "territory": gap_map.territory.code,
+        "period": gap_map.period or "all",
+        "k": gap_map.k,
+        "cells": _json_rows(CSV_HEADER, csv_rows(gap_map), 3),
+    }
+
+
+def training_json(view) -> dict:
+    """The figures of the training-demand CSV as JSON."""
+    return {
+        "territory": view.gap_map.territory.code,
+        "period": view.gap_map.period or "all",
+        "k": view.gap_map.k,
+        "modules": [
+            {key: value for key, value in zip(TRAINING_CSV_HEADER[3:], row[3:], strict=True) if value is not None}
+            for row in training_csv_rows(view)
+        ],
+    }
+
+
+def trend_chart(view, *, chart_id: str = "participation-trend"):
+    """The trend as a heat map: a row per figure, a column per quarter, each cell's text its count (and share),
+    its colour the share of the people assessed in the quarter; hidden cells hatched."""
+    labels = stage_labels()
+    rows = []
+    for key in ("assessed", "below", "enrolled", "completed", "certified"):
+        cells = []
+        for t in view.trend:
+            fig = getattr(t, key)
+            if fig.suppressed:
+                cells.append(HeatCell(None, hidden_text(), True))
+                continue
+            share = None if key == "assessed" or fig.share is None else float(fig.share)
+            text = format_decimal(fig.count) if share is None else f"{format_decimal(fig.count)} · {_pct(share)}"
+            cells.append(HeatCell(share, text))
+        rows.append(HeatRow(labels[key], tuple(cells)))
+    steps = len(HEAT_STEPS)
+    return heat_map(
+        rows,
+        [quarter_label(t.quarter) for t in view.trend],
+        title=_("Participation by quarter in %(territory)s", territory=view.territory.name),
+        desc=_(
+            "For each quarter (columns): the people assessed, and of them the people below target in at least one "
+            "competence, enrolled in a module, who completed one and who are certified, with their share of the "
+            "people assessed. Darker is a larger share. Hatched cells are hidden because they count fewer than "
+            "%(k)s people or would let such a figure be worked out. The table below gives the same figures.",
+            k=view.k,
+        ),
+        legend=_("Share of the people assessed"),
+        step_labels=[f"{_pct(i / steps)}–{_pct((i + 1) / steps)}" for i in range(steps)],
+        hidden_label=hidden_text(),
+        chart_id=chart_id,
+        # heat_map sizes the drawing by its cells, not its legend: with few quarters, wider cells keep the legend in.
+        cell_width=max(92, LEGEND_WIDTH // max(1, len(view.trend))),
+    )
+
+
+#: About the width the heat map's legend needs (its label, five steps and "hidden").
+LEGEND_WIDTH = 600
+
+
+def _pct(value: float) -> str:
+    return format_percent(value).replace("\xa0", " ")
