@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.accounts.models import User
@@ -107,7 +107,11 @@ class AssessmentResult(db.Model):
     """The scored outcome of one competence in one submitted run (kept so result pages are fast)."""
 
     __tablename__ = "assessment_results"
-    __table_args__ = (UniqueConstraint("run_id", "competence_id"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "competence_id"),
+        # The municipality reports read (competence_key, gap) of each latest run from the index alone (issue 14).
+        Index("ix_assessment_results_run_id_competence_key_gap", "run_id", "competence_key", "gap"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("assessment_runs.id", ondelete="CASCADE"), index=True)
