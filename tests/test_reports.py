@@ -273,3 +273,23 @@ def test_a_minimum_group_under_three_stops_the_start(tmp_path):
 
     with pytest.raises(ValueError):
         create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite://", "REPORTS_MIN_GROUP": 2})
+
+
+def test_the_map_is_kept_until_an_assessment_or_a_person_changes(monkeypatch, app, create_user, people, db):
+    """The counts are cached per worker, yet a new submitted assessment and a person moving to another
+    municipality show on the next request; an unchanged map costs no aggregation query."""
+    from tests.test_catalog_pagination import counting
+    from uprest.accounts.models import Municipality
+
+    monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
+    made = people(3, rating=1)
+    client = staff_client(app, create_user)
+    assert "3 people" in table_row(client.get("/reports").get_data(as_text=True), "Browsing and searching")
+    with counting(db) as statements:
+        client.get("/reports")
+    assert not [s for s in statements if "latest_runs" in str(s)]  # kept: no aggregation this time
+    people(1, rating=1)
+    assert "4 people" in table_row(client.get("/reports").get_data(as_text=True), "Browsing and searching")
+    made[0].municipality_id = db.session.scalar(db.select(Municipality.id).where(Municipality.code == "pori"))
+    db.session.commit()
+    assert "3 people" in table_row(client.get("/reports").get_data(as_text=True), "Browsing and searching")

@@ -10,8 +10,19 @@ from datetime import datetime
 
 from sqlalchemy import case, func
 
+from uprest import cache
 from uprest.assessments.models import AssessmentResult, AssessmentRun
 from uprest.extensions import db
+
+#: The generation of the assessments' data (uprest.cache): replaced by every change of a run or a result, so that
+#: what other features compute from them (the municipality reports) can be kept until the next change.
+RESULTS = "assessment-results"
+cache.watch(RESULTS, AssessmentRun, AssessmentResult)
+
+
+def results_generation() -> str:
+    """The current generation token of the assessments' data (one small query)."""
+    return cache.generation(RESULTS)
 
 
 def latest_results(people, *, since: datetime | None = None, until: datetime | None = None):
