@@ -44,6 +44,7 @@ def main() -> None:
 
     from uprest import create_app
     from uprest.accounts import services as accounts
+    from uprest.accounts.territories import ensure_territories
     from uprest.catalog import services as catalog
     from uprest.catalog.loader import import_modules
     from uprest.certificates import issuance, services
@@ -58,7 +59,7 @@ def main() -> None:
         )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
-            accounts.ensure_municipalities()
+            ensure_territories()
             import_frameworks(ROOT / "courses" / "frameworks")
             import_profiles(ROOT / "courses" / "profiles")
             import_modules(ROOT / "courses")
@@ -71,7 +72,7 @@ def main() -> None:
                     email=f"bench{n}@example.org",
                     password="bench-password-2026",
                     locale=("sv", "it", "fi", "hr", "en")[n % 5],
-                    municipality_id=None,
+                    territory_id=None,
                 )
                 enrolment, _created = learning.enrol(user, module)
                 db.session.commit()

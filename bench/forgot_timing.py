@@ -41,6 +41,7 @@ def main() -> None:
 
     from uprest import create_app
     from uprest.accounts import services
+    from uprest.accounts.territories import ensure_territories
     from uprest.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,14 +57,14 @@ def main() -> None:
         )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
-            services.ensure_municipalities()
+            ensure_territories()
             if services.user_by_email(KNOWN) is None:
                 services.register_user(
                     name="Known Person",
                     email=KNOWN,
                     password="a long enough password",
                     locale="en",
-                    municipality_id=None,
+                    territory_id=None,
                 )
             db.session.commit()
             dialect = db.engine.dialect.name

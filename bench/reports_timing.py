@@ -1,15 +1,27 @@
-"""Times the municipality reports (issue 14) over many submitted assessments. Not a test.
+"""Times the territory reports (issue 14) over many submitted assessments. Not a test.
 
 A fresh database with the real migrations, frameworks, target profiles and modules of `courses/`; N submitted
-assessments over the six municipalities and all sub-sectors (each with a result for every competence of its
-target profile; some people assessed twice, the second time later), inserted in bulk with SQLAlchemy Core; one
-staff user per municipality. Then, through the Flask test client as the staff user of one municipality:
-the map page `/reports` (with and without a period), `/reports/skills-gap.csv`, `/reports/training` and its CSV,
-`/reports/participation` and its two CSVs (the people here enrol in nothing: the funnel stops after "assessed"),
-and, inside the application, the parts of one map: the SQL aggregation (`services.count`), the disclosure rule
-(`services.published_cells` + `rules.suppress_together`) and the whole view model (`services.skills_gap_map`).
+assessments by people of the six partner municipalities (businesses of every sub-sector; each run with a result
+for every competence of its target profile; some people assessed twice, the second time later), submitted over
+the last eight quarters up to now, inserted in bulk with SQLAlchemy Core; one staff user per territory (countries,
+regions and municipalities), an administrator and a consortium user. Then, through the Flask test client:
 
-    python bench/reports_timing.py [--assessments 10000]                # SQLite in a temporary folder
+- as the staff user of `--territory` (default vanersborg): the map `/reports` (all time and `--period`, by
+  default the last ended quarter), its CSV and JSON, `/reports/training` (+ CSV), `/reports/participation`
+  (+ CSV, trend CSV; nobody enrols here: its funnel stops after "assessed"), the PDF report and the live API
+  `/api/v1/territories/<code>/skills-gap`;
+- as the staff user of the territory's region: the municipality's map (`/reports?territory=<code>`);
+- as the consortium: `/reports/compare` and its CSV with the six municipalities;
+- after `publication.publish(...)` of the period: the open-data `skills-gap.csv` and `package.zip`, anonymous.
+
+Each page: one request untimed (templates compiled), the per-process cache emptied, one request timed alone
+("cold": the counts and the tree's decision computed), then p50/p95 of the repeats (the cache kept, as between
+two submissions). Inside the application, the parts of one map: the SQL (`services.count` and the tree's
+`services.place_counts`, each a cache miss), the tree's decision (`services.decisions` with the counts kept,
+split into `published_cells` and `rules.suppress_together`) and the whole `services.skills_gap_map`, cold and
+kept. The load average is printed with every figure.
+
+    python bench/reports_timing.py [--assessments 10000] [--territory SE_1487]      # SQLite in a temporary folder
     createdb -h 127.0.0.1 -U postgres bench_reports
     python bench/reports_timing.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_reports --explain
     UPREST_BENCH_DATABASE_URL=postgresql+psycopg://... python bench/reports_timing.py
@@ -17,8 +29,8 @@ and, inside the application, the parts of one map: the SQL aggregation (`service
 A PostgreSQL database must be empty (the script refuses one that has tables) unless `--reuse` is given, which
 keeps its data and only migrates it to `--revision` (up or down): the same data measured with and without a
 migration's indexes. After seeding, PostgreSQL gets `VACUUM ANALYZE` (what autovacuum does soon after a bulk load).
-`--explain` prints the plan of every statement `services.count` sends (`EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL,
-`EXPLAIN QUERY PLAN` on SQLite). The load average is printed with every group of figures.
+`--explain` prints the plan of every statement of the two aggregations (`EXPLAIN (ANALYZE, BUFFERS)` on
+PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite).
 """
 
 from __future__ import annotations
@@ -37,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench-password-2026"
+#: The partner municipalities (slugs) whose people and businesses are seeded.
+PARTNERS = ("vanersborg", "trollhattan", "cervia", "ravenna", "pori", "rijeka")
 #: Sub-sectors of the businesses, weighted (accommodation and food the most common).
 SUBSECTORS = {
     "accommodation": 6,
@@ -49,30 +63,44 @@ SUBSECTORS = {
     "events": 1,
 }
 SIZES = {"solo": 3, "micro": 6, "small": 3, "medium": 1, "large": 1}
-#: Assessments are submitted over these eight quarters.
-FIRST_DAY, DAYS = datetime(2025, 1, 1, 9, tzinfo=UTC), 729
+#: Assessments are submitted over this many quarters, the current one included (up to now).
+QUARTERS = 8
 PEOPLE_PER_BUSINESS = 4
 BATCH = 5000
+ADMIN, CONSORTIUM = "admin@bench.example", "consortium@bench.example"
 
 
 def load() -> str:
     one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def quantiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   (n={len(ordered)})"
+    return f"p50 {statistics.median(ordered) * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  (n={len(ordered):2})"
 
 
-def timed(fn, repeat: int) -> tuple[list[float], object]:
+def timed(fn, repeat: int, before=None) -> tuple[list[float], object]:
+    """Run `fn` `repeat` times (`before` untimed ahead of each); the times and the last result."""
     times, result = [], None
     for _ in range(repeat):
+        if before is not None:
+            before()
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
     return times, result
+
+
+def first_day(now: datetime) -> datetime:
+    """The first day of the quarter QUARTERS - 1 quarters before the current one."""
+    index = now.year * 4 + (now.month - 1) // 3 - (QUARTERS - 1)
+    return datetime(index // 4, 3 * (index % 4) + 1, 1, tzinfo=UTC)
+
+
+def staff_email(slug: str) -> str:
+    return f"staff-{slug}@bench.example"
 
 
 # --- the database -------------------------------------------------------------------------------------------
@@ -113,9 +141,11 @@ def _is_ancestor(current: str, revision: str) -> bool:
 
 
 def seed(app, assessments: int, twice: float, rng: random.Random) -> None:
-    """Frameworks, profiles and modules from `courses/`; people, businesses and their submitted assessments."""
+    """Frameworks, profiles and modules from `courses/`; staff of every territory; people, businesses and their
+    submitted assessments in the partner municipalities."""
     from uprest.accounts import services as accounts
-    from uprest.accounts.models import Municipality, Organisation, Role, User
+    from uprest.accounts.models import Organisation, Role, Territory, User
+    from uprest.accounts.territories import ensure_territories
     from uprest.assessments.models import AssessmentResult, AssessmentRun
     from uprest.catalog.loader import import_modules
     from uprest.extensions import db
@@ -125,23 +155,32 @@ def seed(app, assessments: int, twice: float, rng: random.Random) -> None:
 
     start = time.perf_counter()
     with app.app_context():
-        accounts.ensure_municipalities()
+        ensure_territories()
         import_frameworks(ROOT / "courses" / "frameworks")
         import_profiles(ROOT / "courses" / "profiles")
         import_modules(ROOT / "courses")
         db.session.commit()
-        munis = list(db.session.scalars(db.select(Municipality).order_by(Municipality.id)))
-        for muni in munis:
+        every = list(db.session.scalars(db.select(Territory).order_by(Territory.id)))
+        for territory in every:
             accounts.register_user(
-                name=f"Staff {muni.name}",
-                email=f"staff-{muni.code}@bench.example",
+                name=f"Staff {territory.name}",
+                email=staff_email(territory.slug),
                 password=PASSWORD,
                 locale="en",
-                municipality_id=muni.id,
+                territory_id=territory.id,
                 role=Role.STAFF,
             )
+        for email, role in ((ADMIN, Role.ADMIN), (CONSORTIUM, Role.CONSORTIUM)):
+            accounts.register_user(
+                name=role.value, email=email, password=PASSWORD, locale="en", territory_id=None, role=role
+            )
         db.session.commit()
-        print(f"content and staff: {time.perf_counter() - start:.1f} s")
+        by_slug = {t.slug: t for t in every}
+        missing = [slug for slug in PARTNERS if slug not in by_slug]
+        if missing:
+            raise SystemExit(f"the seeded territories lack {missing}")
+        places = [by_slug[slug].id for slug in PARTNERS]
+        print(f"content, {len(every)} territories and their staff: {time.perf_counter() - start:.1f} s")
 
         top = dict(
             db.session.execute(
@@ -167,19 +206,19 @@ def seed(app, assessments: int, twice: float, rng: random.Random) -> None:
                 "name": f"Bench business {b}",
                 "subsector": pick(SUBSECTORS),
                 "size": pick(SIZES),
-                "municipality_id": munis[b % len(munis)].id,
+                "territory_id": places[b % len(places)],
             }
-            for b in range(max(len(munis), people // PEOPLE_PER_BUSINESS))
+            for b in range(max(len(places), people // PEOPLE_PER_BUSINESS))
         ]
         org_ids = _insert(db, Organisation, businesses, Organisation.id)
-        by_muni: dict[int, list[tuple[int, str]]] = {}
+        by_place: dict[int, list[tuple[int, str]]] = {}
         for org_id, row in zip(org_ids, businesses, strict=True):
-            by_muni.setdefault(row["municipality_id"], []).append((org_id, row["subsector"]))
+            by_place.setdefault(row["territory_id"], []).append((org_id, row["subsector"]))
         shared_hash = hash_password(PASSWORD)
         users, subsectors = [], []
         for i in range(people):
-            muni = munis[i % len(munis)].id
-            org = rng.choice(by_muni[muni]) if rng.random() > 0.05 else None  # 5 % without a business
+            place = places[i % len(places)]
+            org = rng.choice(by_place[place]) if rng.random() > 0.05 else None  # 5 % without a business
             subsectors.append(org[1] if org else pick(SUBSECTORS))
             users.append(
                 {
@@ -188,7 +227,7 @@ def seed(app, assessments: int, twice: float, rng: random.Random) -> None:
                     "password_hash": shared_hash,
                     "locale": "en",
                     "role": "learner",
-                    "municipality_id": muni,
+                    "territory_id": place,
                     "organisation_id": org[0] if org else None,
                     "job_role": "staff",
                     "shares_with_organisation": False,
@@ -199,19 +238,22 @@ def seed(app, assessments: int, twice: float, rng: random.Random) -> None:
         user_ids = _insert(db, User, users, User.id)
         print(f"{len(businesses)} businesses, {people} people: {time.perf_counter() - start:.1f} s")
 
+        now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        begin = first_day(now)
+        span = int((now - begin).total_seconds())
         runs, plans = [], []
-        again = set(rng.sample(range(people), max(0, assessments - people)))  # assessed twice: the first in 2025
+        again = set(rng.sample(range(people), max(0, assessments - people)))  # assessed twice: the first earlier
         for n, (uid, sub) in enumerate(zip(user_ids, subsectors, strict=True)):
             profile, targets = rng.choice(profiles[sub])
             strength = rng.gauss(0, 1)
-            when = FIRST_DAY + timedelta(days=rng.randrange(365 if n in again else DAYS), minutes=rng.randrange(600))
+            when = begin + timedelta(seconds=rng.randrange(span // 2 if n in again else span))
             runs.append(_run(uid, profile, when))
             plans.append((targets, strength))
             if n in again:  # later, and a little better
-                runs.append(_run(uid, profile, when + timedelta(days=rng.randrange(90, 360))))
+                runs.append(_run(uid, profile, min(now, when + timedelta(days=rng.randrange(90, 360)))))
                 plans.append((targets, strength + 0.6))
         run_ids = _insert(db, AssessmentRun, runs, AssessmentRun.id)
-        print(f"{len(runs)} runs: {time.perf_counter() - start:.1f} s")
+        print(f"{len(runs)} runs from {begin:%Y-%m-%d} to {now:%Y-%m-%d}: {time.perf_counter() - start:.1f} s")
         results = 0
         batch: list[dict] = []
         for run_id, (targets, strength) in zip(run_ids, plans, strict=True):
@@ -290,15 +332,21 @@ def _results(run_id: int, targets: list, strength: float, top: dict, rng: random
 # --- the measurements ---------------------------------------------------------------------------------------
 
 
-def login(app, code: str):
+def login(app, email: str):
     client = app.test_client()
     html = client.get("/login").get_data(as_text=True)
     token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    resp = client.post(
-        "/login", data={"email": f"staff-{code}@bench.example", "password": PASSWORD, "csrf_token": token}
-    )
-    assert resp.status_code in (302, 303), resp.status_code
+    resp = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code in (302, 303), (email, resp.status_code)
     return client
+
+
+def forget(app) -> None:
+    """Empty the per-process cache (the counts, the decisions, the pages): the next request computes them."""
+    from uprest import cache
+
+    with app.app_context():
+        cache.pages().clear()
 
 
 def statements(app):
@@ -318,146 +366,153 @@ def statements(app):
     return sent, lambda: event.remove(engine, "before_cursor_execute", collect)
 
 
-def measure_pages(app, client, period: str, requests: int, exports: int) -> None:
-    pages = [
-        ("map page  /reports", "/reports", requests),
-        (f"map page  /reports?period={period}", f"/reports?period={period}", requests),
-        ("CSV       /reports/skills-gap.csv", "/reports/skills-gap.csv", exports),
-        (f"CSV       /reports/skills-gap.csv?period={period}", f"/reports/skills-gap.csv?period={period}", exports),
-        ("training  /reports/training", "/reports/training", exports),
-        ("training  /reports/training.csv", "/reports/training.csv", exports),
-        ("particip. /reports/participation", "/reports/participation", exports),
-        ("particip. /reports/participation.csv", "/reports/participation.csv", exports),
-        ("particip. /reports/participation-trend.csv", "/reports/participation-trend.csv", exports),
-    ]
-    print(f"\nthrough the test client ({load()} at the start)")
-    for label, path, repeat in pages:
-        start = time.perf_counter()
-        first = client.get(path)  # warm-up (templates, caches): timed alone
-        warm = time.perf_counter() - start
-        assert first.status_code == 200, (path, first.status_code)
-        sent, stop = statements(app)
-        client.get(path)
-        stop()
-        times, resp = timed(lambda p=path: client.get(p), repeat)
-        assert resp.status_code == 200, (path, resp.status_code)
-        size = len(resp.get_data())
-        print(
-            f"  {label:48} {quantiles(times)}  first {warm * 1000:7.1f} ms  {len(sent):3} SQL  {size / 1024:6.1f} KiB  "
-            f"({load()})"
-        )
-
-
-def cache_counts(app) -> None:
-    """What caching the aggregation would give (simulated here, not in the application): `services.count` kept
-    in the process's page cache under a key with a generation token, read by one query on every request as a
-    real cache must (`uprest.cache.generation`)."""
-    from uprest import cache
-    from uprest.reports import services
-
-    real = services.count
-
-    def cached(territory, *, since=None, until=None):
-        key = ("bench:reports-counts", territory.id, since, until, cache.generation("reports"))
-        return cache.pages().get_or_make(key, lambda: real(territory, since=since, until=until))
-
-    services.count = cached
-
-
-def one_pass(territory, since, until) -> tuple[dict, dict]:
-    """A sketch of the aggregation in two statements instead of six (PostgreSQL only; not in the application):
-    each person's latest results once, as a MATERIALIZED CTE, then the cells and the rows in one GROUPING SETS
-    statement and the columns and the total in another, medians included. Returns the figures keyed like
-    `services.Counts` so that they can be checked against it."""
-    from sqlalchemy import func, literal_column
-
-    from uprest.assessments.aggregates import latest_results
-    from uprest.extensions import db
-    from uprest.reports import services
-
-    results = latest_results(services.people_in(territory), since=since, until=until)
-    c = db.select(*results.c).cte("results").prefix_with("MATERIALIZED").c
-    by_cell = func.grouping_sets(db.tuple_(c.competence_key, c.subsector), db.tuple_(c.competence_key))
-    cells = {
-        (key, sub if not grouped else services.ALL): (n, int(below or 0), float(median))
-        for key, sub, grouped, n, below, median in db.session.execute(
-            db.select(
-                c.competence_key,
-                c.subsector,
-                func.grouping(c.subsector),
-                func.count(),
-                func.sum(c.below),
-                func.percentile_cont(0.5).within_group(c.gap),
-            ).group_by(by_cell)
-        )
-    }
-    person = (
-        db.select(c.subsector, func.max(c.below).label("below"), func.max(c.gap).label("gap"))
-        .group_by(c.user_id, c.subsector)
-        .subquery()
-    ).c
-    columns = {
-        sub if not grouped else services.ALL: (n, int(below or 0), float(median))
-        for sub, grouped, n, below, median in db.session.execute(
-            db.select(
-                person.subsector,
-                func.grouping(person.subsector),
-                func.count(),
-                func.sum(person.below),
-                func.percentile_cont(0.5).within_group(person.gap),
-            ).group_by(func.grouping_sets(db.tuple_(person.subsector), literal_column("()")))
-        )
-    }
-    return cells, columns
-
-
-def same_figures(counts, cells: dict, columns: dict) -> bool:
-    """True when `one_pass` gave exactly the counts and medians of `services.count`."""
-    from uprest.reports.services import ALL
-
-    return (
-        all(cells[key] == (*counts.cells[key], counts.cell_medians[key]) for key in counts.cells)
-        and all(cells[(key, ALL)][2] == median for (key,), median in counts.row_medians.items())
-        and all(columns[sub] == (*counts.people[sub], counts.column_medians[(sub,)]) for sub in counts.people)
-        and columns.get(ALL, (0, 0, None))[2] == counts.total_median
-        and len(cells) == len(counts.cells) + len(counts.row_medians)
+def measure(app, client, label: str, path: str, repeat: int) -> None:
+    """One request untimed (templates), the cache emptied, one timed alone (cold), then `repeat` timed."""
+    resp = client.get(path)
+    if resp.status_code != 200:
+        print(f"  {label:44} {path}: HTTP {resp.status_code}, not measured  ({load()})")
+        return
+    forget(app)
+    start = time.perf_counter()
+    client.get(path)
+    cold = time.perf_counter() - start
+    sent, stop = statements(app)
+    client.get(path)
+    stop()
+    times, resp = timed(lambda: client.get(path), repeat)
+    assert resp.status_code == 200, (path, resp.status_code)
+    size = len(resp.get_data())
+    print(
+        f"  {label:44} {quantiles(times)}  cold {cold * 1000:7.1f} ms  {len(sent):3} SQL  {size / 1024:7.1f} KiB  "
+        f"({load()})"
     )
 
 
-def measure_parts(app, code: str, period: str, repeat: int, explain: bool, compare: bool) -> None:
+def measure_pages(app, args, territory, period: str, codes: list[str]) -> None:
+    from uprest.accounts.models import TerritoryKind
+
+    code = territory["code"]
+    client = login(app, staff_email(territory["slug"]))
+    region = login(app, staff_email(territory["parent"])) if territory["kind"] == TerritoryKind.MUNICIPALITY else None
+    consortium = login(app, CONSORTIUM)
+    compared = "&".join(f"territories={c}" for c in codes)
+    req, exp = args.requests, args.exports
+    print(f"\nthrough the test client, as the staff of {code} unless said ({load()} at the start)")
+    for label, path, repeat in (
+        ("map       /reports", "/reports", req),
+        (f"map       /reports?period={period}", f"/reports?period={period}", req),
+        ("map CSV   /reports/skills-gap.csv", "/reports/skills-gap.csv", exp),
+        (f"map CSV   ?period={period}", f"/reports/skills-gap.csv?period={period}", exp),
+        ("map JSON  /reports/skills-gap.json", "/reports/skills-gap.json", exp),
+        ("training  /reports/training", "/reports/training", exp),
+        ("training  /reports/training.csv", "/reports/training.csv", exp),
+        ("particip. /reports/participation", "/reports/participation", exp),
+        ("particip. /reports/participation.csv", "/reports/participation.csv", exp),
+        ("particip. /reports/participation-trend.csv", "/reports/participation-trend.csv", exp),
+        ("API live  /api/v1/territories/…/skills-gap", f"/api/v1/territories/{code}/skills-gap", exp),
+        ("PDF       /reports/report.pdf", "/reports/report.pdf", args.pdf_repeat),
+        (f"PDF       ?period={period}", f"/reports/report.pdf?period={period}", args.pdf_repeat),
+    ):
+        measure(app, client, label, path, repeat)
+    if region is not None:
+        label = f"map of {code} as {territory['parent_code']} staff"
+        measure(app, region, label, f"/reports?territory={code}", req)
+    measure(app, consortium, f"compare {len(codes)} (consortium)", f"/reports/compare?{compared}", exp)
+    measure(app, consortium, f"compare.csv {len(codes)} (consortium)", f"/reports/compare.csv?{compared}", exp)
+
+
+def publish_and_download(app, territory, period: str, repeat: int) -> None:
+    """Publish the quarter of the territory (timed, cold), then download its open data anonymously."""
+    from uprest.accounts import services as accounts
+    from uprest.accounts import territories
     from uprest.extensions import db
+    from uprest.reports import publication
+
+    forget(app)
+    with app.test_request_context("/"):
+        actor = accounts.user_by_email(staff_email(territory["slug"]))
+        place = territories.by_code(territory["code"])
+        start = time.perf_counter()
+        publication.publish(place, period, actor)
+        db.session.commit()
+        took = time.perf_counter() - start
+    print(f"\npublish({territory['code']}, {period}) with a cold cache: {took * 1000:.1f} ms  ({load()})")
+    anonymous = app.test_client()
+    base = f"/open-data/{territory['code']}/{period}"
+    for name in ("skills-gap.csv", "package.zip"):
+        measure(app, anonymous, f"open data {name}", f"{base}/{name}", repeat)
+
+
+def tree_nodes(root) -> dict[int, frozenset[int]]:
+    """What `services.decisions` gives `published_cells`: each territory of the tree -> the places it covers."""
+    from uprest.accounts import territories
+
+    nodes: dict[int, set[int]] = {}
+    for node in territories.tree(under=root.id):
+        nodes[node.territory.id] = {node.territory.id} | nodes.get(node.territory.id, set())
+        for above in territories.ancestors(node.territory):
+            nodes.setdefault(above.id, {above.id}).add(node.territory.id)
+    return {node: frozenset(members) for node, members in nodes.items()}
+
+
+def measure_parts(app, code: str, period: str, repeat: int, explain: bool) -> None:
+    from uprest import cache
     from uprest.reports import rules, services
 
     with app.test_request_context("/"):
         territory = services.territory_by_code(code)
+        root = services.decision_root(territory)
         k = services.min_group()
+        kept = cache.pages()
         for label, chosen in (("all time", None), (period, period)):
             since, until = services.quarter_bounds(chosen) if chosen else (None, None)
+            window = {"since": since, "until": until}
+            kept.clear()
             sent, stop = statements(app)
-            counts = services.count(territory, since=since, until=until)
+            services.count(territory, **window)
+            services.place_counts(root, **window)
             stop()
-            sql, counts = timed(lambda s=since, u=until: services.count(territory, since=s, until=u), repeat)
-            systems = services.published_cells(counts)
-            cells = sum(len(published) for published, _atomic in systems.values())
-            rule, decisions = timed(lambda s=systems: rules.suppress_together(s, k), repeat)
-            hidden = sum(len(d.suppressed) for d in decisions.values())
-            primary = sum(len(d.primary) for d in decisions.values())
-            whole, _map = timed(lambda c=chosen: services.skills_gap_map(territory, period=c), repeat)
-            people = sum(n for n, _below in counts.people.values())
-            print(
-                f"\ninside the application, {territory.code}, {label}: {people} people, {len(counts.cells)} "
-                f"(competence, sub-sector) cells, {len(systems)} systems, {cells} published cells, {hidden} hidden "
-                f"({primary} under k = {k})"
+            sql, counts = timed(lambda w=window: services.count(territory, **w), repeat, kept.clear)
+            hit, _counts = timed(lambda w=window: services.count(territory, **w), repeat)
+            tree, places = timed(lambda w=window: services.place_counts(root, **w), repeat, kept.clear)
+
+            def counted(w=window):
+                kept.clear()
+                services.place_counts(root, **w)
+
+            decide, (systems, decided) = timed(
+                lambda w=window: services.decisions(territory, **w, k=k), repeat, counted
             )
-            print(f"  SQL aggregation services.count ({len(sent)} statements)   {quantiles(sql)}  ({load()})")
-            print(f"  rule published_cells + suppress_together       {quantiles(rule)}  ({load()})")
-            print(f"  view model services.skills_gap_map (both + names) {quantiles(whole)}  ({load()})")
-            if compare and db.session.get_bind().dialect.name == "postgresql":
-                two, (cells, columns) = timed(lambda s=since, u=until: one_pass(territory, s, u), repeat)
-                same = "same figures" if same_figures(counts, cells, columns) else "DIFFERENT FIGURES"
-                print(f"  sketch: the same in two statements ({same})  {quantiles(two)}  ({load()})")
+            nodes = tree_nodes(root)
+            cells, _systems = timed(lambda n=nodes, p=places: services.published_cells(p, n), repeat)
+            rule, _decided = timed(
+                lambda s=systems, p=places: rules.suppress_together(s, k) if p.people else {}, repeat
+            )
+            cold, _map = timed(lambda c=chosen: services.skills_gap_map(territory, period=c), repeat, kept.clear)
+            warm, _map = timed(lambda c=chosen: services.skills_gap_map(territory, period=c), repeat)
+            people = sum(n for n, _below in counts.people.values())
+            everyone = sum(n for n, _below in places.people.values())
+            published = sum(len(p) for p, _atomic in systems.values())
+            hidden = sum(len(d.suppressed) for d in decided.values())
+            primary = sum(len(d.primary) for d in decided.values())
+            print(
+                f"\ninside the application, {territory.code} ({people} people) in the tree of {root.code} "
+                f"({everyone} people, {len(nodes)} territories), {label}: {len(systems)} systems, {published} "
+                f"published cells, {hidden} hidden ({primary} under k = {k})"
+            )
+            for name, samples in (
+                ("SQL services.count, a miss", sql),
+                ("services.count, kept (2 token queries)", hit),
+                ("SQL services.place_counts (the tree), a miss", tree),
+                ("services.decisions, place counts kept", decide),
+                ("  of which published_cells", cells),
+                ("  of which rules.suppress_together", rule),
+                ("services.skills_gap_map, cache empty", cold),
+                ("services.skills_gap_map, kept", warm),
+            ):
+                print(f"  {name:46} {quantiles(samples)}  ({load()})")
             if explain:
-                show_plans(sent)
+                show_plans([s for s in sent if "content_generations" not in s[0]])
 
 
 def show_plans(sent: list[tuple[str, object]]) -> None:
@@ -467,7 +522,7 @@ def show_plans(sent: list[tuple[str, object]]) -> None:
     postgres = conn.dialect.name == "postgresql"
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
     for n, (statement, parameters) in enumerate(sent, start=1):
-        print(f"\n  --- statement {n} of services.count: {' '.join(statement.split())[:160]} ...")
+        print(f"\n  --- statement {n} of count + place_counts: {' '.join(statement.split())[:160]} ...")
         rows = conn.exec_driver_sql(prefix + statement, parameters).all()
         for row in rows:
             print("    " + (row[0] if postgres else f"{row[0]:>3} {row[1]:>3}  {row[-1]}"))
@@ -481,19 +536,16 @@ def main() -> None:
     )
     parser.add_argument("--twice", type=float, default=0.1, help="share of people assessed a second time")
     parser.add_argument("--requests", type=int, default=50, help="requests per map page")
-    parser.add_argument("--exports", type=int, default=10, help="requests per export and training page")
+    parser.add_argument("--exports", type=int, default=10, help="requests per export and other page")
+    parser.add_argument("--pdf-repeat", type=int, default=3, help="requests per PDF")
     parser.add_argument("--repeat", type=int, default=10, help="repetitions of each part inside the application")
-    parser.add_argument("--municipality", default=None, help="the staff member's municipality code (default: first)")
-    parser.add_argument("--period", default="2026Q2", help="the quarter of the filtered map")
-    parser.add_argument("--explain", action="store_true", help="print the plans of services.count's statements")
+    parser.add_argument(
+        "--territory", "--municipality", default="vanersborg", help="whose pages are timed (code or short name)"
+    )
+    parser.add_argument("--period", default=None, help="the quarter of the filtered pages (default: the last ended)")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the aggregations' statements")
     parser.add_argument("--reuse", action="store_true", help="keep the data of a non-empty PostgreSQL database")
     parser.add_argument("--revision", default="head", help="migrate to this revision (e.g. one before the indexes)")
-    parser.add_argument(
-        "--cache-counts", action="store_true", help="time the pages with services.count cached (simulated)"
-    )
-    parser.add_argument(
-        "--compare", action="store_true", help="also time a two-statement sketch of services.count (PostgreSQL)"
-    )
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
 
@@ -516,21 +568,31 @@ def main() -> None:
         if prepare(app, url, args.reuse, args.revision):
             with app.test_request_context("/"):  # signal receivers may translate
                 seed(app, args.assessments, args.twice, random.Random(args.seed))
-        with app.app_context():
-            from uprest.accounts.models import Municipality
+        with app.test_request_context("/"):
+            from uprest.accounts import territories
             from uprest.assessments.models import AssessmentRun
             from uprest.extensions import db
+            from uprest.reports import publication
 
             runs = db.session.scalar(db.select(db.func.count(AssessmentRun.id)))
-            code = args.municipality or db.session.scalar(db.select(Municipality.code).order_by(Municipality.id))
-        print(f"{runs} submitted assessments in the database; the staff user of {code}")
-        client = login(app, code)
-        if args.cache_counts:
-            cache_counts(app)
-            print("services.count is cached in this process (simulated): the pages below are cache hits")
-        measure_pages(app, client, args.period, args.requests, args.exports)
-        if not args.cache_counts:
-            measure_parts(app, code, args.period, args.repeat, args.explain, args.compare)
+            found = territories.by_code(args.territory)
+            if found is None:
+                raise SystemExit(f"no territory {args.territory!r}")
+            parent = found.parent
+            territory = {
+                "code": found.code,
+                "slug": found.slug,
+                "kind": found.kind,
+                "parent": parent.slug if parent else None,
+                "parent_code": parent.code if parent else None,
+            }
+            codes = [territories.by_code(slug).code for slug in PARTNERS]
+            ended = publication.publishable_periods(datetime.now(UTC))[0]
+        period = args.period or ended
+        print(f"{runs} submitted assessments; the staff of {territory['code']}; period {period}")
+        measure_pages(app, args, territory, period, codes)
+        publish_and_download(app, territory, ended, args.exports)
+        measure_parts(app, territory["code"], period, args.repeat, args.explain)
         print(f"\nend: {load()}")
 
 

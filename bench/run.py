@@ -68,19 +68,19 @@ def seed(database_url: str, users: int) -> None:
     from flask_migrate import upgrade
 
     from uprest import create_app
-    from uprest.accounts.models import Municipality, User
-    from uprest.accounts.services import ensure_municipalities
+    from uprest.accounts.models import Territory, User
+    from uprest.accounts.territories import ensure_territories
     from uprest.extensions import db
     from uprest.security import hash_password
 
     app = create_app({"DATABASE_URL": database_url})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        ensure_municipalities()
+        ensure_territories()
         db.session.commit()
         have = db.session.scalar(db.select(db.func.count(User.id)))
         if have < users:
-            munis = list(db.session.scalars(db.select(Municipality.id)))
+            territories = list(db.session.scalars(db.select(Territory.id)))
             shared_hash = hash_password(BENCH_PASSWORD)
             rows = [
                 {
@@ -89,7 +89,7 @@ def seed(database_url: str, users: int) -> None:
                     "password_hash": shared_hash,
                     "locale": ["en", "sv", "it", "fi", "hr"][i % 5],
                     "role": "learner",
-                    "municipality_id": munis[i % len(munis)],
+                    "territory_id": territories[i % len(territories)],
                     "job_role": "staff",
                     "shares_with_organisation": False,
                     "is_active_account": True,

@@ -109,13 +109,13 @@ def _empty_tables(app) -> None:
 @pytest.fixture()
 def app(_app):
     """The app with empty tables, the seeded municipalities and a fresh rate limiter."""
-    from uprest.accounts.services import ensure_municipalities
+    from uprest.accounts.territories import ensure_territories
     from uprest.extensions import limiter
 
     _empty_tables(_app)
     with _app.app_context():
         limiter.reset()  # the counters live in the database (database://), as in production
-        ensure_municipalities()
+        ensure_territories()
         _db.session.commit()
         yield _app
         _db.session.remove()
@@ -132,30 +132,31 @@ def db(app):
 
 
 @pytest.fixture()
-def municipality(app):
-    from uprest.accounts.models import Municipality
+def territory(app):
+    from uprest.accounts import territories
 
     def get(code="vanersborg"):
-        return _db.session.scalar(_db.select(Municipality).where(Municipality.code == code))
+        """The territory with this official code or short name."""
+        return territories.by_code(code)
 
     return get
 
 
 @pytest.fixture()
-def create_user(app, municipality):
+def create_user(app, territory):
     from uprest.accounts import services
 
     counter = {"n": 0}
 
-    def make(role="learner", email=None, name=None, password=PASSWORD, locale="en", municipality_code="vanersborg"):
+    def make(role="learner", email=None, name=None, password=PASSWORD, locale="en", territory_code="vanersborg"):
         counter["n"] += 1
-        muni = municipality(municipality_code) if municipality_code else None
+        place = territory(territory_code) if territory_code else None
         user = services.register_user(
             name=name or f"Test User {counter['n']}",
             email=email or f"user{counter['n']}@example.org",
             password=password,
             locale=locale,
-            municipality_id=muni.id if muni else None,
+            territory_id=place.id if place else None,
             role=role,
         )
         _db.session.commit()

@@ -242,7 +242,7 @@ def make_business(owner, name: str = "Hotel Vänern", subsector: str = "accommod
     from uprest.accounts import services
 
     org = services.create_organisation(
-        owner, name=name, subsector=subsector, size=size, municipality_id=owner.municipality_id
+        owner, name=name, subsector=subsector, size=size, territory_id=owner.territory_id
     )
     db.session.commit()
     return org
@@ -280,7 +280,7 @@ def make_pending_registration(email: str, name: str = "New Person", next_path: s
     from uprest.accounts import services
 
     services.start_registration(
-        name=name, email=email, password=PASSWORD, locale="en", municipality_id=None, next_path=next_path
+        name=name, email=email, password=PASSWORD, locale="en", territory_id=None, next_path=next_path
     )
     db.session.commit()
     return confirm_link(email).rsplit("/", 1)[1]

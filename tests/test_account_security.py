@@ -292,21 +292,21 @@ def test_forgot_password_does_the_same_work_for_unknown_addresses(client, create
 # --- 8. smaller ones -------------------------------------------------------------------------------
 
 
-def test_staff_cannot_change_or_clear_their_municipality(app, client, login_as, db, municipality):
+def test_staff_cannot_change_or_clear_their_municipality(app, client, login_as, db, territory):
     """Municipality staff see their municipality read-only; a posted change or an empty value is ignored, and
     the service refuses a change outright. Learners still choose theirs."""
-    staff = login_as(role="staff", municipality_code="pori")
+    staff = login_as(role="staff", territory_code="pori")
     html = client.get("/account").get_data(as_text=True)
-    assert 'name="municipality_id"' not in html and "Pori" in html
+    assert 'name="territory_id"' not in html and "Pori" in html
     assert "bound to your municipality by an administrator" in html
-    for value in (str(municipality("ravenna").id), ""):
-        data = {"name": "Staff Person", "locale": "en", "municipality_id": value}
+    for value in (str(territory("ravenna").id), ""):
+        data = {"name": "Staff Person", "locale": "en", "territory_id": value}
         data["csrf_token"] = csrf_token(client, "/account")
         assert client.post("/account", data=data).status_code == 302
         db.session.refresh(staff)
-        assert staff.municipality.code == "pori" and staff.name == "Staff Person"
+        assert staff.territory.slug == "pori" and staff.name == "Staff Person"
     with pytest.raises(services.AccountError) as refused:
-        services.update_profile(staff, name="x", locale="en", municipality_id=None)
+        services.update_profile(staff, name="x", locale="en", territory_id=None)
     with app.test_request_context():
         assert "Only an administrator" in str(refused.value)
 

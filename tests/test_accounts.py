@@ -22,7 +22,7 @@ def register(client, environ_base=None, **overrides):
         "password": "a long enough password",
         "confirm": "a long enough password",
         "locale": "sv",
-        "municipality_id": "",
+        "territory_id": "",
         "accept_privacy": "y",
     }
     data.update(overrides)
@@ -36,10 +36,10 @@ def confirm(client, email="anna@example.org"):
     return client.post(link, data={"csrf_token": csrf_token(client, link)})
 
 
-def test_register_creates_learner_once_the_address_is_confirmed(client, db, municipality):
+def test_register_creates_learner_once_the_address_is_confirmed(client, db, territory):
     """Registration mails a link and creates nothing; the link creates a learner with an argon2id hash, the
     chosen language and municipality, and logs them in."""
-    resp = register(client, municipality_id=str(municipality("pori").id), email="Anna@Example.ORG")
+    resp = register(client, territory_id=str(territory("pori").id), email="Anna@Example.ORG")
     assert resp.status_code == 302 and resp.headers["Location"] == "/register/sent"
     assert count_rows(User) == 0
     assert client.get("/account").status_code == 302  # not logged in yet
@@ -51,7 +51,7 @@ def test_register_creates_learner_once_the_address_is_confirmed(client, db, muni
     user = db.session.scalar(db.select(User))
     assert user.email == "anna@example.org"
     assert user.role == "learner" and user.locale == "sv"
-    assert user.municipality.code == "pori"
+    assert user.territory.slug == "pori"
     assert user.password_hash.startswith("$argon2id$")
     assert user.privacy_accepted_at is not None
     assert count_rows(PendingRegistration) == 0
@@ -111,7 +111,7 @@ def test_expired_registrations_purged_from_the_cli(app, client, db):
     assert [r.email for r in db.session.scalars(db.select(PendingRegistration))] == ["bert@example.org"]
 
 
-def test_registration_from_an_invitation_comes_back_to_it(app, client, login_as, db, municipality):
+def test_registration_from_an_invitation_comes_back_to_it(app, client, login_as, db, territory):
     """A newcomer who registers from an invitation page is brought back to it after confirming."""
     from tests.factories import make_business, make_invitation
 
@@ -126,7 +126,7 @@ def test_registration_from_an_invitation_comes_back_to_it(app, client, login_as,
         "password": "a long enough password",
         "confirm": "a long enough password",
         "locale": "en",
-        "municipality_id": "",
+        "territory_id": "",
         "accept_privacy": "y",
         "csrf_token": csrf_token(visitor, f"/register?next=/join/{token}"),
     }
@@ -147,8 +147,8 @@ def test_registration_from_an_invitation_comes_back_to_it(app, client, login_as,
         ({"confirm": "something else"}, "The two passwords do not match."),
         ({"accept_privacy": ""}, "You must accept the privacy notice"),
         ({"locale": "de"}, "Not a valid choice"),
-        ({"municipality_id": "99999"}, "Not a valid choice"),
-        ({"municipality_id": "abc"}, "Invalid Choice"),
+        ({"territory_id": "99999"}, "Not a valid choice"),
+        ({"territory_id": "abc"}, "Invalid Choice"),
     ],
 )
 def test_register_rejects_bad_input(client, db, overrides, message):
@@ -339,7 +339,7 @@ def test_change_password_wrong_current(client, login_as):
     assert "Your current password is not correct." in resp.get_data(as_text=True)
 
 
-def test_profile_update(client, login_as, db, municipality):
+def test_profile_update(client, login_as, db, territory):
     """A user changes name, language and municipality."""
     user = login_as()
     resp = client.post(
@@ -347,13 +347,13 @@ def test_profile_update(client, login_as, db, municipality):
         data={
             "name": "New Name",
             "locale": "it",
-            "municipality_id": str(municipality("ravenna").id),
+            "territory_id": str(territory("ravenna").id),
             "csrf_token": csrf_token(client, "/account"),
         },
     )
     assert resp.status_code == 302
     db.session.refresh(user)
-    assert (user.name, user.locale, user.municipality.code) == ("New Name", "it", "ravenna")
+    assert (user.name, user.locale, user.territory.slug) == ("New Name", "it", "ravenna")
 
 
 def test_password_reset_single_use(client, create_user, db):
@@ -416,23 +416,23 @@ def test_bogus_reset_token(client):
 # --- businesses and invitations ---------------------------------------------------
 
 
-def _create_business(client, municipality):
+def _create_business(client, territory):
     return client.post(
         "/business",
         data={
             "name": "Camping Vänern",
             "subsector": "accommodation",
             "size": "micro",
-            "municipality_id": str(municipality("vanersborg").id),
+            "territory_id": str(territory("vanersborg").id),
             "csrf_token": csrf_token(client, "/business"),
         },
     )
 
 
-def test_owner_invites_staff_by_link(app, client, login_as, create_user, db, municipality):
+def test_owner_invites_staff_by_link(app, client, login_as, create_user, db, territory):
     """An owner creates a business and an invitation link; a colleague joins with it once."""
     owner = login_as()
-    assert _create_business(client, municipality).status_code == 302
+    assert _create_business(client, territory).status_code == 302
     resp = client.post(
         "/business/invitations",
         data={"email": "", "csrf_token": csrf_token(client, "/business")},
@@ -459,10 +459,10 @@ def test_owner_invites_staff_by_link(app, client, login_as, create_user, db, mun
     assert c3.get(path).status_code == 404
 
 
-def test_invitation_by_email_goes_to_outbox(client, login_as, db, municipality):
+def test_invitation_by_email_goes_to_outbox(client, login_as, db, territory):
     """An invitation with an address is mailed through the outbox."""
     login_as()
-    _create_business(client, municipality)
+    _create_business(client, territory)
     client.post(
         "/business/invitations", data={"email": "new@example.org", "csrf_token": csrf_token(client, "/business")}
     )
@@ -470,10 +470,10 @@ def test_invitation_by_email_goes_to_outbox(client, login_as, db, municipality):
     assert msg is not None and "/join/" in msg.body_text
 
 
-def test_only_owner_manages_business(app, client, login_as, create_user, db, municipality):
+def test_only_owner_manages_business(app, client, login_as, create_user, db, territory):
     """Staff cannot invite, revoke or remove; outsiders get 404 for another business's invitation."""
     owner = login_as()
-    _create_business(client, municipality)
+    _create_business(client, territory)
     db.session.refresh(owner)
     staff = create_user(email="s@example.org")
     staff.organisation_id = owner.organisation_id
@@ -496,10 +496,10 @@ def test_only_owner_manages_business(app, client, login_as, create_user, db, mun
     assert o.post(f"/business/invitations/{inv.id}/revoke", data={"csrf_token": token}).status_code == 404
 
 
-def test_owner_removes_member_and_member_leaves(app, client, login_as, create_user, db, municipality):
+def test_owner_removes_member_and_member_leaves(app, client, login_as, create_user, db, territory):
     """The owner removes a member; a member may leave; the owner cannot be removed."""
     owner = login_as()
-    _create_business(client, municipality)
+    _create_business(client, territory)
     db.session.refresh(owner)
     a = create_user(email="a@example.org")
     b = create_user(email="b@example.org")
@@ -552,10 +552,10 @@ def test_delete_account(app, client, login_as, db):
     assert confirm_link("gone@example.org")  # a new registration for the freed address, not an "exists" mail
 
 
-def test_owner_with_members_cannot_delete(client, login_as, create_user, db, municipality):
+def test_owner_with_members_cannot_delete(client, login_as, create_user, db, territory):
     """An owner whose business still has members must remove them first."""
     owner = login_as()
-    _create_business(client, municipality)
+    _create_business(client, territory)
     db.session.refresh(owner)
     member = create_user(email="m@example.org")
     member.organisation_id = owner.organisation_id
@@ -565,8 +565,8 @@ def test_owner_with_members_cannot_delete(client, login_as, create_user, db, mun
     assert "still has members" in resp.get_data(as_text=True)
 
 
-def test_owner_page_links_to_combined_profile(client, login_as, municipality):
+def test_owner_page_links_to_combined_profile(client, login_as, territory):
     """The owner's business page leads to the combined skills profile."""
     login_as()
-    _create_business(client, municipality)
+    _create_business(client, territory)
     assert 'href="/assessment/business"' in client.get("/business").get_data(as_text=True)

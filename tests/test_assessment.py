@@ -68,11 +68,11 @@ def test_anonymous_sent_to_login(client, frameworks):
     assert client.get("/assessment/help").status_code == 200
 
 
-def test_start_defaults_from_business(client, login_as, frameworks, db, municipality):
+def test_start_defaults_from_business(client, login_as, frameworks, db, territory):
     """The start form preselects the sub-sector of the user's business and their role in it."""
     user = login_as()
     account_services.create_organisation(
-        user, name="Hotel Vänern", subsector="food_beverage", size="micro", municipality_id=municipality().id
+        user, name="Hotel Vänern", subsector="food_beverage", size="micro", territory_id=territory().id
     )
     db.session.commit()
     html = client.get("/assessment").get_data(as_text=True)
@@ -522,11 +522,11 @@ def _member(app, db, create_user, org, *, shares, rating):
     return user
 
 
-def test_business_profile_only_counts_sharing_members(app, client, login_as, frameworks, db, create_user, municipality):
+def test_business_profile_only_counts_sharing_members(app, client, login_as, frameworks, db, create_user, territory):
     """The owner sees per competence the number of sharing members with a result and their mean level."""
     owner = login_as()
     org = account_services.create_organisation(
-        owner, name="Camping Pori", subsector="accommodation", size="micro", municipality_id=municipality().id
+        owner, name="Camping Pori", subsector="accommodation", size="micro", territory_id=territory().id
     )
     db.session.commit()
     _member(app, db, create_user, org, shares=True, rating=1)
@@ -540,11 +540,11 @@ def test_business_profile_only_counts_sharing_members(app, client, login_as, fra
 
 
 @pytest.mark.parametrize("role", ["learner", "trainer", "staff", "admin"])
-def test_business_profile_owners_only(app, client, login_as, create_user, db, municipality, role):
+def test_business_profile_owners_only(app, client, login_as, create_user, db, territory, role):
     """Anyone who does not own a business gets 403, members of a business included."""
     owner = create_user()
     org = account_services.create_organisation(
-        owner, name="Hotel", subsector="accommodation", size="micro", municipality_id=municipality().id
+        owner, name="Hotel", subsector="accommodation", size="micro", territory_id=territory().id
     )
     db.session.commit()
     user = login_as(role)

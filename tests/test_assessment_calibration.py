@@ -221,7 +221,7 @@ def test_the_comparison_says_when_two_runs_used_different_framework_revisions(cl
 
 
 def test_each_member_of_a_business_is_compared_with_the_target_of_their_own_role(
-    app, client, login_as, calibrated, create_user, municipality
+    app, client, login_as, calibrated, create_user, territory
 ):
     """A receptionist and an owner of one business: the business page shows each role against its own
     targets (reception 4, owner 6 here), not everyone against the owner's."""
@@ -236,7 +236,7 @@ def test_each_member_of_a_business_is_compared_with_the_target_of_their_own_role
     _db.session.add(owner_profile)
     owner = login_as()
     org = account_services.create_organisation(
-        owner, name="Hotel Vänern", subsector="accommodation", size="micro", municipality_id=municipality().id
+        owner, name="Hotel Vänern", subsector="accommodation", size="micro", territory_id=territory().id
     )
     _db.session.commit()
     for role in ("reception", "owner"):

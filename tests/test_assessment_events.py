@@ -94,13 +94,13 @@ def test_submitted_levels_are_the_learners_current_levels(client, login_as, asse
 
 
 def test_business_page_shows_targets_and_importance_in_words(
-    app, client, login_as, assessments, db, create_user, municipality
+    app, client, login_as, assessments, db, create_user, territory
 ):
     """The business page gives each competence's target range and importance in words, and the mean level
     of the sharing members on the competence's scale."""
     owner = login_as()
     org = account_services.create_organisation(
-        owner, name="Camping Pori", subsector="accommodation", size="micro", municipality_id=municipality().id
+        owner, name="Camping Pori", subsector="accommodation", size="micro", territory_id=territory().id
     )
     db.session.commit()
     member = create_user()

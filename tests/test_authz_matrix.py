@@ -231,14 +231,17 @@ MATRIX: dict[str, list[Case]] = {
         POST("/admin/users/{learner_id}", admins(200), {"role": "emperor"}),
         GET("/admin/users/999999", admins(404), variant="unknown user"),
     ],
-    "admin.municipalities": [
-        GET("/admin/municipalities", admins(200)),
-        POST("/admin/municipalities", admins(200), {"code": ""}),
+    "admin.territories": [
+        GET("/admin/territories", admins(200)),
+        POST("/admin/territories", admins(200), {"code": ""}),
     ],
-    "admin.edit_municipality": [
-        GET("/admin/municipalities/{municipality_id}", admins(200)),
-        POST("/admin/municipalities/{municipality_id}", admins(200), {"code": ""}),
+    "admin.edit_territory": [
+        GET("/admin/territories/{territory_id}", admins(200)),
+        POST("/admin/territories/{territory_id}", admins(200), {"code": ""}),
+        GET("/admin/territories/999999", admins(404), variant="unknown territory"),
     ],
+    "admin.municipalities_moved": [GET("/admin/municipalities", admins(301))],
+    "admin.municipality_moved": [GET("/admin/municipalities/{territory_id}", admins(301))],
     "admin.outbox": [GET("/admin/outbox", admins(200))],
     "admin.outbox_message": [GET("/admin/outbox/{message_id}", admins(200))],
     # --- providers (awarding bodies): public pages and issuer profiles; administrators manage them -----------
@@ -461,64 +464,118 @@ MATRIX: dict[str, list[Case]] = {
     # --- reports (municipality staff: their own municipality; admins: the one they choose) ----------------
     "reports.index": [
         GET("/reports", staff(200)),
-        GET("/reports?municipality=vanersborg", staff(200), variant="own municipality"),
-        GET("/reports?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports?territory=vanersborg", staff(200), variant="own municipality"),
+        GET("/reports?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
+    ],
+    "reports.report_pdf": [
+        GET("/reports/report.pdf?territory=vanersborg", staff(200)),
+        GET("/reports/report.pdf?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/report.pdf", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    "reports.compare": [
+        GET("/reports/compare", staff(200)),
+        GET("/reports/compare?territories=SE_1487", staff(200), variant="own municipality"),
+        GET("/reports/compare?territories=SE_1488", staff(200), variant="another municipality: a form error"),
+    ],
+    "reports.compare_csv": [
+        GET("/reports/compare.csv?territories=SE_1487", staff(200)),
+        GET("/reports/compare.csv?territories=SE_1488", staff(400, admin=200), variant="another municipality"),
     ],
     "reports.skills_gap_csv": [
-        GET("/reports/skills-gap.csv?municipality=vanersborg", staff(200)),
-        GET("/reports/skills-gap.csv?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/skills-gap.csv?territory=vanersborg", staff(200)),
+        GET("/reports/skills-gap.csv?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/skills-gap.csv", staff(200, admin=400), variant="admin chose no municipality"),
     ],
     "reports.training": [
-        GET("/reports/training?municipality=vanersborg", staff(200)),
-        GET("/reports/training?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/training?territory=vanersborg", staff(200)),
+        GET("/reports/training?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
     ],
     "reports.training_csv": [
-        GET("/reports/training.csv?municipality=vanersborg", staff(200)),
-        GET("/reports/training.csv?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/training.csv?territory=vanersborg", staff(200)),
+        GET("/reports/training.csv?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/training.csv", staff(200, admin=400), variant="admin chose no municipality"),
     ],
     "reports.skills_gap_json": [
-        GET("/reports/skills-gap.json?municipality=vanersborg", staff(200)),
-        GET("/reports/skills-gap.json?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/skills-gap.json?territory=vanersborg", staff(200)),
+        GET("/reports/skills-gap.json?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/skills-gap.json", staff(200, admin=400), variant="admin chose no municipality"),
     ],
     "reports.training_json": [
-        GET("/reports/training.json?municipality=vanersborg", staff(200)),
-        GET("/reports/training.json?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/training.json?territory=vanersborg", staff(200)),
+        GET("/reports/training.json?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/training.json", staff(200, admin=400), variant="admin chose no municipality"),
     ],
     "reports.participation": [
-        GET("/reports/participation?municipality=vanersborg", staff(200)),
-        GET("/reports/participation?municipality=trollhattan", staff(403, admin=200), variant="another municipality"),
+        GET("/reports/participation?territory=vanersborg", staff(200)),
+        GET("/reports/participation?territory=trollhattan", staff(403, admin=200), variant="another municipality"),
         GET("/reports/participation", staff(200), variant="admin chose no municipality"),
     ],
     "reports.participation_csv": [
-        GET("/reports/participation.csv?municipality=vanersborg", staff(200)),
+        GET("/reports/participation.csv?territory=vanersborg", staff(200)),
         GET(
-            "/reports/participation.csv?municipality=trollhattan",
+            "/reports/participation.csv?territory=trollhattan",
             staff(403, admin=200),
             variant="another municipality",
         ),
         GET("/reports/participation.csv", staff(200, admin=400), variant="admin chose no municipality"),
     ],
     "reports.participation_trend_csv": [
-        GET("/reports/participation-trend.csv?municipality=vanersborg", staff(200)),
+        GET("/reports/participation-trend.csv?territory=vanersborg", staff(200)),
         GET(
-            "/reports/participation-trend.csv?municipality=trollhattan",
+            "/reports/participation-trend.csv?territory=trollhattan",
             staff(403, admin=200),
             variant="another municipality",
         ),
         GET("/reports/participation-trend.csv", staff(200, admin=400), variant="admin chose no municipality"),
     ],
     "reports.participation_json": [
-        GET("/reports/participation.json?municipality=vanersborg", staff(200)),
+        GET("/reports/participation.json?territory=vanersborg", staff(200)),
         GET(
-            "/reports/participation.json?municipality=trollhattan",
+            "/reports/participation.json?territory=trollhattan",
             staff(403, admin=200),
             variant="another municipality",
         ),
         GET("/reports/participation.json", staff(200, admin=400), variant="admin chose no municipality"),
+    ],
+    # --- open data: public pages and files; the world publishes no period, so a dataset is 404 --------------
+    "open_data.index": [GET("/open-data", public())],
+    "open_data.dataset": [GET("/open-data/SE_1487/2026Q3/", public(404), variant="not published")],
+    "open_data.download": [GET("/open-data/SE_1487/2026Q3/skills-gap.csv", public(404), variant="not published")],
+    # --- publications and API tokens (staff: their territory and below; admins: all) -----------------------
+    "publishing.publish": [
+        GET("/reports/publish", staff(200)),
+        POST("/reports/publish", staff(200), {"territory": "SE_1487", "period": "junk"}),
+    ],
+    "publishing.withdraw": [
+        POST("/reports/publish/{own_publication}/withdraw", staff(Redirect("/reports/publish")), changes_data=True),
+        POST(
+            "/reports/publish/{other_publication}/withdraw",
+            staff(403, admin=Redirect("/reports/publish")),
+            variant="another municipality's",
+            changes_data=True,
+        ),
+    ],
+    "publishing.tokens": [
+        GET("/reports/tokens", staff(200)),
+        POST("/reports/tokens", staff(200), {"name": "", "territory": "SE_1487"}),
+    ],
+    "publishing.revoke": [
+        POST("/reports/tokens/{own_token}/revoke", staff(Redirect("/reports/tokens")), changes_data=True),
+        POST(
+            "/reports/tokens/{other_token}/revoke",
+            staff(403, admin=Redirect("/reports/tokens")),
+            variant="another municipality's",
+            changes_data=True,
+        ),
+    ],
+    "api.territory_skills_gap": [
+        GET("/api/v1/territories/vanersborg/skills-gap", roles(404, staff=200, admin=200)),
+        GET("/api/v1/territories/trollhattan/skills-gap", roles(404, admin=200), variant="another municipality"),
+        GET(
+            "/api/v1/territories/trollhattan/skills-gap?period={published_period}",
+            public(),
+            variant="a published quarter",
+        ),
     ],
     # --- sessions: lists and pages are public; a registration is each user's own ("learner" has a place at
     # {sess_a}, which starts in half an hour; nobody is registered at {sess_b}); the trainer on matrix-provider's
@@ -604,7 +661,7 @@ def case_id(endpoint: str, case: Case) -> str:
 # --- the objects behind the URLs ---------------------------------------------------------------
 
 
-def build_world(create_user, municipality) -> tuple[dict, dict]:
+def build_world(create_user, territory) -> tuple[dict, dict]:
     """One user per role and the objects the URLs point at; returns (users by role, URL values)."""
     from uprest.catalog import editing
     from uprest.catalog import files as catalog_files
@@ -677,6 +734,16 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
     db.session.commit()
     sessions = _sessions_world(people, matrix_provider, published)
 
+    from uprest.extensions import utcnow
+    from uprest.reports import publication as report_publication
+
+    period = report_publication.publishable_periods(utcnow())[-1]  # not the quarter the open-data cells ask for
+    own_publication = report_publication.publish(territory("vanersborg"), period, people["staff"])
+    other_publication = report_publication.publish(territory("trollhattan"), period, people["admin"])
+    _raw, own_token = report_publication.create_token(people["staff"], territory("vanersborg"), "Matrix")
+    _raw, other_token = report_publication.create_token(people["admin"], territory("trollhattan"), "Other")
+    db.session.commit()
+
     reset_token = make_reset_token(people["learner"])
     confirm_token = make_pending_registration("newcomer@example.org")
 
@@ -688,7 +755,7 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
         "learner_id": people["learner"].id,
         "employee_id": people["employee"].id,
         "coeditor_id": coeditor.id,
-        "municipality_id": municipality("vanersborg").id,
+        "territory_id": territory("vanersborg").id,
         "message_id": db.session.scalar(db.select(db.func.min(OutboxMessage.id))),
         "join_token": join_token,
         "inv_revoke": inv_revoke.id,
@@ -702,6 +769,11 @@ def build_world(create_user, municipality) -> tuple[dict, dict]:
         "lrs_client_id": lrs_client.id,
         "pub_enrolment": pub_enrolment.id,
         "cert_code": certificate.code,
+        "published_period": period,
+        "own_publication": own_publication.id,
+        "other_publication": other_publication.id,
+        "own_token": own_token.id,
+        "other_token": other_token.id,
         **sessions,
     }
     return people, values
@@ -817,9 +889,9 @@ def test_every_route_has_rules(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_authorization_matrix(app, create_user, municipality, role):
+def test_authorization_matrix(app, create_user, territory, role):
     """Each role gets exactly the answer the matrix states on every route (GET and POST with a valid token)."""
-    people, values = build_world(create_user, municipality)
+    people, values = build_world(create_user, territory)
     actor = Actor(app, role, people)
     ordered = sorted(cells(), key=lambda cell: cell[1].changes_data)  # stable: read-only cases first
     wrong = []
@@ -841,9 +913,9 @@ def test_authorization_matrix(app, create_user, municipality, role):
     ]
     or [pytest.param(None, None, None, None, marks=pytest.mark.skip(reason="no known authorization bug"))],
 )
-def test_known_authorization_bugs(app, create_user, municipality, endpoint, method, variant, role):
+def test_known_authorization_bugs(app, create_user, territory, endpoint, method, variant, role):
     """A cell of KNOWN_BUGS answers what the matrix says it should (fails until the bug is fixed)."""
-    people, values = build_world(create_user, municipality)
+    people, values = build_world(create_user, territory)
     (case,) = [c for c in MATRIX[endpoint] if c.method == method and c.variant == variant]
     resp = Actor(app, role, people).run(case, values)
     assert answer(resp) == fill(case.expect[role], values)

@@ -418,10 +418,10 @@ def no_rate_limits():
 
 
 @pytest.mark.parametrize("role", sorted(CASES))
-def test_no_server_error_from_bad_input(app, create_user, municipality, no_rate_limits, role):
+def test_no_server_error_from_bad_input(app, create_user, territory, no_rate_limits, role):
     """No nasty value in any query parameter or form field, and no body of the wrong kind, gives a 5xx; bodies
     that are not forms get 415, and forms without their token 400."""
-    people, values = build_world(create_user, municipality)
+    people, values = build_world(create_user, territory)
     started = time.perf_counter()
     walk = fuzz_role(app, people, values, role)
     print(f"\n{role}: {walk.sent} requests in {time.perf_counter() - started:.1f} s")
@@ -445,7 +445,7 @@ def test_post_that_is_not_a_form_gets_a_clear_415_page(client, login_as):
     user = login_as()
     token = csrf_token(client, "/account")
     for kwargs in (
-        {"json": {"name": "Eve", "locale": "en", "municipality_id": 5}},
+        {"json": {"name": "Eve", "locale": "en", "territory_id": 5}},
         {"json": [1, 2]},
         {"data": "name=Eve&locale=en", "content_type": "text/plain"},
         {"data": "<name>Eve</name>", "content_type": "application/xml"},

@@ -181,7 +181,7 @@ def test_welcome_message_is_in_the_chosen_language(client, db):
             "password": PASSWORD,
             "confirm": PASSWORD,
             "locale": "hr",
-            "municipality_id": "",
+            "territory_id": "",
             "accept_privacy": "y",
             "csrf_token": token,
         },

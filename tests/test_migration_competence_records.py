@@ -50,8 +50,8 @@ def test_run_ids_become_evidence_and_back(empty_app):  # noqa: F811
     with empty_app.app_context():
         upgrade(directory=directory, revision=BEFORE)
         with db.engine.begin() as conn:
-            muni = _insert(conn, "municipalities", code="pori")
-            user = _insert(conn, "users", email="a@example.org", municipality_id=muni, organisation_id=None)
+            territory = _insert(conn, "municipalities", code="pori")
+            user = _insert(conn, "users", email="a@example.org", municipality_id=territory, organisation_id=None)
             fw = _insert(conn, "frameworks", code="digcomp")
             area = _insert(conn, "areas", framework_id=fw, code="1")
             c1 = _insert(conn, "competences", framework_id=fw, area_id=area, code="1.1", key="digcomp:1.1")
@@ -125,8 +125,8 @@ def test_evidence_must_be_whole_after_the_upgrade(empty_app):  # noqa: F811
     with empty_app.app_context():
         upgrade(directory=directory)
         with db.engine.begin() as conn:
-            muni = _insert(conn, "municipalities", code="pori")
-            user = _insert(conn, "users", email="a@example.org", municipality_id=muni, organisation_id=None)
+            territory = conn.execute(sa.text("SELECT id FROM territories WHERE slug = 'pori'")).scalar_one()
+            user = _insert(conn, "users", email="a@example.org", territory_id=territory, organisation_id=None)
             fw = _insert(conn, "frameworks", code="digcomp")
             area = _insert(conn, "areas", framework_id=fw, code="1")
             comp = _insert(conn, "competences", framework_id=fw, area_id=area, code="1.1", key="digcomp:1.1")

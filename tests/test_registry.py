@@ -106,7 +106,7 @@ def test_new_feature_is_wired_by_declaring_it_once(app, monkeypatch, tmp_path):
             email="fay@example.org",
             password="correct horse battery",
             locale="en",
-            municipality_id=None,
+            territory_id=None,
             role="learner",
         )
         db.session.commit()
@@ -123,10 +123,10 @@ def test_new_feature_is_wired_by_declaring_it_once(app, monkeypatch, tmp_path):
 # --- signals end to end ----------------------------------------------------------------------------
 
 
-def _business_with_member(app, db, create_user, municipality, *, shares=True):
+def _business_with_member(app, db, create_user, territory, *, shares=True):
     owner = create_user(locale="sv")
     org = account_services.create_organisation(
-        owner, name="Camping Pori", subsector="accommodation", size="micro", municipality_id=municipality().id
+        owner, name="Camping Pori", subsector="accommodation", size="micro", territory_id=territory().id
     )
     member = create_user(name="Mia Member")
     member.organisation_id = org.id
@@ -140,10 +140,10 @@ def _owner_mails(db, owner):
     return db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.to_address == owner.email)).all()
 
 
-def test_assessment_submitted_reaches_owner_receiver(app, db, create_user, municipality, frameworks):
+def test_assessment_submitted_reaches_owner_receiver(app, db, create_user, territory, frameworks):
     """A sharing member submits an assessment over HTTP: the accounts feature's receiver of
     `assessment_submitted` mails the owner (in the owner's language), once, even on a double submit."""
-    owner, member = _business_with_member(app, db, create_user, municipality)
+    owner, member = _business_with_member(app, db, create_user, territory)
     c = app.test_client()
     login(c, member.email)
     run = complete_assessment(c, member)
@@ -154,18 +154,18 @@ def test_assessment_submitted_reaches_owner_receiver(app, db, create_user, munic
     assert "/assessment/business" in mails[0].body_text
 
 
-def test_no_mail_when_member_does_not_share(app, db, create_user, municipality, frameworks):
+def test_no_mail_when_member_does_not_share(app, db, create_user, territory, frameworks):
     """A member who does not share results with the business triggers no mail to the owner."""
-    owner, member = _business_with_member(app, db, create_user, municipality, shares=False)
+    owner, member = _business_with_member(app, db, create_user, territory, shares=False)
     c = app.test_client()
     login(c, member.email)
     complete_assessment(c, member)
     assert _owner_mails(db, owner) == []
 
 
-def test_receiver_runs_inside_senders_transaction(app, db, create_user, municipality, frameworks):
+def test_receiver_runs_inside_senders_transaction(app, db, create_user, territory, frameworks):
     """The receiver's work is part of the sender's transaction: a rolled-back submit leaves no mail."""
-    owner, member = _business_with_member(app, db, create_user, municipality)
+    owner, member = _business_with_member(app, db, create_user, territory)
     c = app.test_client()
     login(c, member.email)
     assert start_assessment(c).status_code == 302

@@ -18,9 +18,9 @@ def hierarchy(regions: list[int], quarters: int, categories: int) -> dict:
     """Every marginal of (territory tree) x (quarters and the year) x (categories and all): name -> atomic keys.
     `regions` gives the number of municipalities of each region; atomic cells are (municipality, quarter, cat)."""
     territory = {"country": []}
-    for r, munis in enumerate(regions):
+    for r, territories in enumerate(regions):
         territory[f"R{r}"] = []
-        for m in range(munis):
+        for m in range(territories):
             leaf = f"R{r}M{m}"
             territory[leaf] = [leaf]
             territory[f"R{r}"].append(leaf)

@@ -26,11 +26,11 @@ def people(create_user, frameworks):
     sub-sector is their business's (with_business) or the one their assessment was taken for."""
     count = {"n": 0}
 
-    def make(n, subsector="accommodation", rating=1, municipality="vanersborg", with_business=True):
+    def make(n, subsector="accommodation", rating=1, territory="vanersborg", with_business=True):
         made = []
         for _ in range(n):
             count["n"] += 1
-            user = create_user(email=f"p{count['n']}@example.org", municipality_code=municipality)
+            user = create_user(email=f"p{count['n']}@example.org", territory_code=territory)
             if with_business:
                 make_business(user, f"Business {count['n']}", subsector=subsector)
             make_assessment_run(user, rating=rating, subsector="accommodation" if with_business else subsector)
@@ -40,9 +40,9 @@ def people(create_user, frameworks):
     return make
 
 
-def staff_client(app, create_user, municipality="vanersborg"):
+def staff_client(app, create_user, territory="vanersborg"):
     client = app.test_client()
-    staff = create_user(role="staff", email=f"staff-{municipality}@example.org", municipality_code=municipality)
+    staff = create_user(role="staff", email=f"staff-{territory}@example.org", territory_code=territory)
     assert login(client, staff.email).status_code == 302
     return client
 
@@ -64,15 +64,15 @@ def test_staff_see_their_municipality_and_not_another(monkeypatch, app, create_u
     for another municipality is refused."""
     monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
     people(3, rating=1)
-    people(4, rating=5, municipality="trollhattan")
+    people(4, rating=5, territory="trollhattan")
     client = staff_client(app, create_user)
     html = client.get("/reports").get_data(as_text=True)
     assert "Skills-gap map of Vänersborg" in html and 'role="img"' in html
     row = table_row(html, "Browsing and searching")
     assert "100% below target" in row and "3 people" in row and "4 people" not in html
-    assert client.get("/reports?municipality=trollhattan").status_code == 403
-    assert client.get("/reports/skills-gap.csv?municipality=trollhattan").status_code == 403
-    assert client.get("/reports?municipality=vanersborg").status_code == 200
+    assert client.get("/reports?territory=trollhattan").status_code == 403
+    assert client.get("/reports/skills-gap.csv?territory=trollhattan").status_code == 403
+    assert client.get("/reports?territory=vanersborg").status_code == 200
 
 
 @pytest.mark.parametrize("role", ["learner", "trainer"])
@@ -151,8 +151,8 @@ def test_bad_filter_values_give_a_form_error(app, create_user, people):
     assert client.get("/reports/skills-gap.csv?period=2026Q9").status_code == 400
     admin = app.test_client()
     login(admin, create_user(role="admin", email="admin@example.org").email)
-    resp = admin.get("/reports?municipality=atlantis")
-    assert resp.status_code == 200 and "Please choose a municipality" in resp.get_data(as_text=True)
+    resp = admin.get("/reports?territory=atlantis")
+    assert resp.status_code == 200 and "Please choose a territory" in resp.get_data(as_text=True)
 
 
 def test_period_filter_counts_the_quarter(monkeypatch, app, create_user, people):
@@ -178,16 +178,16 @@ def test_csv_is_safe_from_formula_injection(monkeypatch, app, create_user, peopl
 
 
 def test_admin_chooses_a_municipality(monkeypatch, app, create_user, people):
-    """Admins see the map of the municipality they choose with ?municipality=<code>."""
+    """Admins see the map of the municipality they choose with ?territory=<code>."""
     monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
-    people(3, rating=1, municipality="pori")
+    people(3, rating=1, territory="pori")
     client = app.test_client()
     login(client, create_user(role="admin", email="admin@example.org").email)
     assert "Choose a municipality" in client.get("/reports").get_data(as_text=True)
-    html = client.get("/reports?municipality=pori").get_data(as_text=True)
+    html = client.get("/reports?territory=pori").get_data(as_text=True)
     assert "Skills-gap map of Pori" in html and "3 people" in table_row(html, "Browsing and searching")
-    rows = csv_of(client.get("/reports/skills-gap.csv?municipality=pori"))
-    assert rows and {r["territory"] for r in rows} == {"pori"}
+    rows = csv_of(client.get("/reports/skills-gap.csv?territory=pori"))
+    assert rows and {r["territory"] for r in rows} == {"FI_609"}
 
 
 def test_staff_home_page_and_nav_link_to_the_map(app, create_user):
@@ -225,7 +225,7 @@ def test_demo_staff_see_a_real_map(app):
     assert login(client, "staff@demo.uprest.eu", "uprest-demo-2026").status_code == 302
     html = client.get("/reports").get_data(as_text=True)  # in Croatian, the demo staff member's language
     with force_locale("hr"):
-        heading = _("Skills-gap map of %(territory)s", territory="Kvarner region")
+        heading = _("Skills-gap map of %(territory)s", territory="Primorsko-goranska županija (Kvarner)")
     assert heading in html and 'class="demo-banner"' in html
 
 
@@ -279,7 +279,7 @@ def test_the_map_is_kept_until_an_assessment_or_a_person_changes(monkeypatch, ap
     """The counts are cached per worker, yet a new submitted assessment and a person moving to another
     municipality show on the next request; an unchanged map costs no aggregation query."""
     from tests.test_catalog_pagination import counting
-    from uprest.accounts.models import Municipality
+    from uprest.accounts.models import Territory
 
     monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
     made = people(3, rating=1)
@@ -290,6 +290,6 @@ def test_the_map_is_kept_until_an_assessment_or_a_person_changes(monkeypatch, ap
     assert not [s for s in statements if "latest_runs" in str(s)]  # kept: no aggregation this time
     people(1, rating=1)
     assert "4 people" in table_row(client.get("/reports").get_data(as_text=True), "Browsing and searching")
-    made[0].municipality_id = db.session.scalar(db.select(Municipality.id).where(Municipality.code == "pori"))
+    made[0].territory_id = db.session.scalar(db.select(Territory.id).where(Territory.slug == "pori"))
     db.session.commit()
     assert "3 people" in table_row(client.get("/reports").get_data(as_text=True), "Browsing and searching")

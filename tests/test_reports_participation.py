@@ -93,21 +93,21 @@ def test_staff_see_their_territory_and_not_another(monkeypatch, app, create_user
     refused (403), and its people are not counted."""
     monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
     people(3)
-    people(4, municipality="trollhattan")
+    people(4, territory="trollhattan")
     client = staff_client(app, create_user)
     html = client.get("/reports/participation").get_data(as_text=True)
     assert "Participation and outcome in Vänersborg" in html and funnel_row(html, "People assessed")[0] == "3"
     assert value(client.get("/reports/participation.json").get_json(), "people_assessed") == 3
     for url in (*URLS, *JSON_URLS):
-        assert client.get(f"{url}?municipality=trollhattan").status_code == 403, url
-        assert client.get(f"{url}?municipality=vanersborg").status_code == 200, url
+        assert client.get(f"{url}?territory=trollhattan").status_code == 403, url
+        assert client.get(f"{url}?territory=vanersborg").status_code == 200, url
     admin = app.test_client()
     from tests.conftest import login
 
     login(admin, create_user(role="admin", email="admin@example.org").email)
     assert "Choose a municipality" in admin.get("/reports/participation").get_data(as_text=True)
     assert admin.get("/reports/participation.json").status_code == 400
-    assert value(admin.get("/reports/participation.json?municipality=trollhattan").get_json(), "people_assessed") == 4
+    assert value(admin.get("/reports/participation.json?territory=trollhattan").get_json(), "people_assessed") == 4
 
 
 @pytest.mark.parametrize("role", ["learner", "trainer"])
@@ -153,7 +153,7 @@ def test_funnel_outcome_and_exports_agree(monkeypatch, app, create_user, people,
     assert funnel_row(html, "Completed a module")[:3] == ["6", "50%", "3"]
     assert funnel_row(html, "Certified")[:2] == ["3", "25%"]
     data = client.get("/reports/participation.json").get_json()
-    assert data["k"] == 3 and data["period"] == "all" and data["territory"] == "vanersborg"
+    assert data["k"] == 3 and data["period"] == "all" and data["territory"] == "SE_1487"
     expected = {
         "people_assessed": 12,
         "enrolled": 9,
@@ -334,9 +334,8 @@ def test_skills_gap_and_training_json_match_their_csv(monkeypatch, app, create_u
         assert str(cell.get("n", "")) == row["n"] and cell["suppressed"] == (row["suppressed"] == "yes")
     modules = client.get("/reports/training.json").get_json()["modules"]
     training = csv_of(client.get("/reports/training.csv"))
-    assert [m["module"] for m in modules] == [r["module"] for r in training] and "browsing-skills" in training[0][
-        "module"
-    ]
+    assert [m["module"] for m in modules] == [r["module"] for r in training]
+    assert "browsing-skills" in training[0]["module"]
     assert str(modules[0]["people_at_least"]) == training[0]["people_at_least"]
 
 
@@ -393,15 +392,31 @@ def test_quarters_and_medians():
     assert model.median_of([(2, 0)]) is None
 
 
+REGION = 100
+
+
+def tree(places: int) -> dict:
+    """A region over `places` municipalities (1 .. places)."""
+    return {REGION: frozenset(range(1, places + 1))} | {p: frozenset({p}) for p in range(1, places + 1)}
+
+
+NODES, ONE = tree(3), {1: frozenset({1})}  # a region of three municipalities; a municipality alone
+
+
 def test_stages_are_nested_and_the_groups_between_them_published():
-    """Each period publishes the cumulative stages and the disjoint groups between them; stages are nested."""
-    atoms = {(frozenset({"2026Q1"}), s, model.ONCE): 1 for s in (1, 2, 3, 4)}
-    published = model.published_cells(atoms, ["2026Q1"])
-    sets = {name[0]: set(keys) for name, keys in published.items() if name[1] == model.ALL}
+    """Each territory and period publishes the cumulative stages and the disjoint groups between them; stages are
+    nested; a region's cell covers its municipalities' cells and nothing else; a territory without anybody
+    publishes nothing."""
+    atoms = {(place, frozenset({"2026Q1"}), s, model.ONCE): 1 for place in (1, 2) for s in (1, 2, 3, 4)}
+    published = model.published_cells(atoms, ["2026Q1"], NODES)
+    sets = {name[0]: set(keys) for name, keys in published.items() if name[1:] == (1, model.ALL)}
     assert sets["certified"] <= sets["completed"] <= sets["enrolled"] <= sets["assessed"]
     assert sets["assessed"] - sets["enrolled"] == sets["not_enrolled"]
     assert sets["completed"] - sets["certified"] == sets["not_certified"]
-    assert published[("assessed", "2026Q1")] and set(published[("assessed", "2026Q1")]) == sets["assessed"]
+    assert set(published[("assessed", 1, "2026Q1")]) == sets["assessed"]
+    region = set(published[("enrolled", REGION, model.ALL)])
+    assert region == set(published[("enrolled", 1, model.ALL)]) | set(published[("enrolled", 2, model.ALL)])
+    assert not {name for name in published if name[1] == 3}
 
 
 def test_a_known_cell_hidden_by_the_rule_is_shown_and_something_else_hidden():
@@ -410,79 +425,116 @@ def test_a_known_cell_hidden_by_the_rule_is_shown_and_something_else_hidden():
     other cells instead, so that nothing is derivable."""
     q = ["2026Q1", "2026Q2"]
     atoms = {
-        (frozenset({"2026Q1"}), model.ASSESSED, model.ONCE): 7,
-        (frozenset({"2026Q1"}), model.ENROLLED, model.ONCE): 3,
-        (frozenset({"2026Q2"}), model.ENROLLED, model.ONCE): 6,
+        (1, frozenset({"2026Q1"}), model.ASSESSED, model.ONCE): 7,
+        (1, frozenset({"2026Q1"}), model.ENROLLED, model.ONCE): 3,
+        (1, frozenset({"2026Q2"}), model.ENROLLED, model.ONCE): 6,
     }
-    published = model.published_cells(atoms, q)
+    published = model.published_cells(atoms, q, ONE)
     totals = _totals(published, atoms)
-    known = model.known_cells(q)
+    known = model.known_cells(q, ONE)
     plain = rules.suppress(published, atoms, 5)
-    assert ("assessed", "2026Q1") in plain.suppressed and ("assessed", "2026Q2") in plain.suppressed
+    assert ("assessed", 1, "2026Q1") in plain.suppressed and ("assessed", 1, "2026Q2") in plain.suppressed
     assert rules.derivable(model._decision(5, plain.shown | known, totals), published, atoms)
     decision = model.decide(published, atoms, 5, known=known)
     assert known <= decision.shown and not rules.derivable(decision, published, atoms)
-    assert {("enrolled", "2026Q1"), ("enrolled", "all")} <= decision.suppressed
+    assert {("enrolled", 1, "2026Q1"), ("enrolled", 1, "all")} <= decision.suppressed
 
 
 def _totals(published, atoms):
     return {n: sum(atoms.get(a, 0) for a in set(keys)) for n, keys in published.items()}
 
 
+def map_decisions(atoms, quarters, nodes, k) -> set:
+    """The people assessed that the skills-gap map of the same people hides (`participation.hidden_by`), with one
+    competence and the sub-sectors and below-target split made from the atoms (each period decided alone)."""
+    hidden = set()
+    for period in [*quarters, model.ALL]:
+        assessed: dict = {}
+        for (place, qs, stage, retest), n in atoms.items():
+            if n and (period == model.ALL or period in qs):
+                key = (place, "a" if stage <= model.ENROLLED else "b")
+                total, below = assessed.get(key, (0, 0))
+                assessed[key] = (total + n, below + (n if retest != model.IMPROVED else 0))
+        if assessed:
+            places = map_services.PlaceCounts(
+                cells={(place, "c1", sub): v for (place, sub), v in assessed.items()}, people=assessed
+            )
+            decided = rules.suppress_together(map_services.published_cells(places, nodes), k)
+            hidden |= model.hidden_by(decided, period)
+    return hidden
+
+
 QUARTERS = ["2026Q1", "2026Q2", "2026Q3"]
-atoms_strategy = st.dictionaries(
-    st.tuples(
-        st.frozensets(st.sampled_from(QUARTERS), min_size=1),
-        st.integers(model.ASSESSED, model.CERTIFIED),
-        st.sampled_from([model.ONCE, model.IMPROVED, model.NOT_IMPROVED]),
-    ),
-    st.sampled_from([0, 1, 1, 2, 3, 4, 5, 6, 9, 14]),
-    min_size=1,
-    max_size=12,
-)
 
 
-@settings(max_examples=40, derandomize=True)
-@given(atoms_strategy, st.sampled_from([3, 5]))
-def test_nothing_hidden_can_be_recovered_from_everything_published(atoms, k):
-    """The attacker (`rules.derivable`: every figure the funnel and the trend publish in every period, with the
-    map's people assessed, knowing which atomic cells are empty) recovers no hidden count beyond what the map's
-    totals alone give away; nothing under k is shown; the map's counts stay shown."""
-    published = model.published_cells(atoms, QUARTERS)
-    known = model.known_cells(QUARTERS)
-    decision = model.decide(published, atoms, k, known=known)
-    totals = _totals(published, atoms)
-    assert all(not 0 < totals[n] < k for n in decision.shown)
-    assert {n for n in known if not 0 < totals[n] < k} <= decision.shown
-    assert all(decision.count(n) == totals[n] for n in decision.shown)
-    given_only = model._decision(k, {n for n in known if not 0 < totals[n] < k}, totals)
-    exposed = rules.derivable(given_only, published, atoms)
-    assert rules.derivable(decision, published, atoms) <= exposed
-
-
-@settings(max_examples=40, derandomize=True)
-@given(atoms_strategy)
-def test_a_period_with_fewer_than_k_people_shows_nothing(atoms):
-    """In a period with fewer than k people assessed every figure is hidden, zeros too; the rest still holds."""
-    counts = model.Counts(QUARTERS, atoms, {}, {}, {})
-    d = model.decisions(counts, 5)
-    for (figure, period), keys in d.published.items():
-        if figure == "assessed" and 0 < sum(atoms.get(a, 0) for a in keys) < 5:
-            assert not {n for n in d.people.shown if n[1] == period}
-            assert ("businesses", period) in d.businesses.suppressed
-    assert not rules.derivable(d.people, d.published, atoms) - rules.derivable(
-        model._decision(5, d.people.shown & model.known_cells(QUARTERS), _totals(d.published, atoms)),
-        d.published,
-        atoms,
+def atoms_strategy(places: int = 3):
+    return st.dictionaries(
+        st.tuples(
+            st.integers(1, places),
+            st.frozensets(st.sampled_from(QUARTERS), min_size=1),
+            st.integers(model.ASSESSED, model.CERTIFIED),
+            st.sampled_from([model.ONCE, model.IMPROVED, model.NOT_IMPROVED]),
+        ),
+        st.sampled_from([0, 1, 1, 2, 3, 4, 5, 6, 9, 14]),
+        min_size=1,
+        max_size=12,
     )
+
+
+@settings(max_examples=40, derandomize=True)
+@given(st.data(), st.sampled_from([3, 5]))
+def test_nothing_hidden_can_be_recovered_from_everything_published(data, k):
+    """With 1-3 municipalities under a region: the attacker (`rules.derivable`: every figure the funnel and the
+    trend publish for every territory in every period, with the map's shown people assessed, knowing which atomic
+    cells are empty) recovers no hidden count beyond what the map's shown totals alone give away; nothing under k
+    is shown; the map's shown counts are shown here with the same value, and the ones it hides are hidden here."""
+    nodes = tree(places := data.draw(st.integers(1, 3)))
+    atoms = data.draw(atoms_strategy(places))
+    hidden = map_decisions(atoms, QUARTERS, nodes, k)
+    d = model.decisions(model.Counts(QUARTERS, atoms, {}, {}, {}), k, nodes, hidden)
+    totals = _totals(d.published, atoms)
+    assert all(not 0 < totals[n] < k for n in d.people.shown)
+    assert all(d.people.count(n) == totals[n] for n in d.people.shown)
+    assert hidden & set(d.published) <= d.people.suppressed
+    small = {n[1:] for n in d.published if n[0] == "assessed" and 0 < totals[n] < k}
+    given_ = {n for n in model.known_cells(QUARTERS, nodes) - hidden if n in totals and n[1:] not in small}
+    assert given_ <= d.people.shown
+    exposed = rules.derivable(model._decision(k, given_, totals), d.published, atoms)
+    assert rules.derivable(d.people, d.published, atoms) <= exposed
+
+
+@settings(max_examples=40, derandomize=True)
+@given(st.data())
+def test_a_period_with_fewer_than_k_people_shows_nothing(data):
+    """In a territory and period with fewer than k people assessed every figure is hidden, zeros too, and so are
+    its businesses; the rest still holds."""
+    nodes = tree(places := data.draw(st.integers(1, 3)))
+    atoms = data.draw(atoms_strategy(places))
+    businesses: dict = {}
+    for (place, qs, _stage, _retest), n in atoms.items():
+        pairs = frozenset((place, q) for q in qs)
+        businesses[pairs] = businesses.get(pairs, 0) + min(n, 2)
+    counts = model.Counts(QUARTERS, atoms, {}, {}, businesses)
+    d = model.decisions(counts, 5, nodes, map_decisions(atoms, QUARTERS, nodes, 5))
+    published_businesses = model.business_cells(businesses, QUARTERS, nodes)
+    for (figure, node, period), keys in d.published.items():
+        if figure == "assessed" and 0 < sum(atoms.get(a, 0) for a in keys) < 5:
+            assert not {n for n in d.people.shown if n[1:] == (node, period)}
+            if ("businesses", node, period) in published_businesses:
+                assert ("businesses", node, period) in d.businesses.suppressed
+    totals = _totals(d.published, atoms)
+    given_ = d.people.shown & model.known_cells(QUARTERS, nodes)
+    exposed = rules.derivable(model._decision(5, given_, totals), d.published, atoms)
+    assert not rules.derivable(d.people, d.published, atoms) - exposed
+    assert not rules.derivable(d.businesses, published_businesses, businesses)
 
 
 @settings(max_examples=40, derandomize=True)
 @given(st.data())
 def test_the_maps_people_assessed_is_hidden_only_under_k(data):
-    """On the skills-gap map the count of everybody assessed is hidden only when it is under k (it covers every
-    atomic cell of each table it is in, and the rule never picks such a cell as a complement): so the
-    participation page may take it as known."""
+    """On the skills-gap map the count of everybody assessed in the whole tree (the root's) is hidden only when it
+    is under k (it covers every atomic cell of each table it is in, and the rule never picks such a cell as a
+    complement)."""
     subsectors = data.draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True))
     keys = data.draw(st.lists(st.sampled_from(["c1", "c2", "c3"]), min_size=1, max_size=3, unique=True))
     assessed, cells = {}, {}
@@ -492,43 +544,57 @@ def test_the_maps_people_assessed_is_hidden_only_under_k(data):
         for key in keys:
             m = data.draw(st.integers(0, n))
             cells[(key, sub)] = (m, data.draw(st.integers(0, m)))
-    counts = map_services.Counts(cells, assessed, {}, {}, {}, None)
+    places = map_services.PlaceCounts(
+        cells={(1, key, sub): value for (key, sub), value in cells.items()},
+        people={(1, sub): value for sub, value in assessed.items()},
+    )
     k = data.draw(st.sampled_from([3, 5]))
-    decisions = rules.suppress_together(map_services.published_cells(counts), k)
+    decisions = rules.suppress_together(map_services.published_cells(places, {1: frozenset({1})}), k)
     everyone = sum(n for n, _below in assessed.values())
+    name = ("people", 1, map_services.ALL)
     for decision in decisions.values():
-        if ("people", map_services.ALL) in decision.shown | decision.suppressed:
-            assert (("people", map_services.ALL) in decision.suppressed) == (0 < everyone < k)
+        if name in decision.shown | decision.suppressed:
+            assert (name in decision.suppressed) == (0 < everyone < k)
 
 
 def test_decide_is_deterministic():
     """The same data give the same decision whatever the order of the atoms."""
     rng = random.Random(4)
-    atoms = {
-        (frozenset(rng.sample(QUARTERS, rng.randint(1, 3))), rng.randint(1, 4), rng.choice([0, 1, 2])): rng.choice(
-            [1, 2, 5, 8]
-        )
-        for _ in range(10)
-    }
-    published = model.published_cells(atoms, QUARTERS)
+    atoms = {}
+    for _ in range(10):
+        quarters = frozenset(rng.sample(QUARTERS, rng.randint(1, 3)))
+        atoms[(rng.randint(1, 3), quarters, rng.randint(1, 4), rng.choice([0, 1, 2]))] = rng.choice([1, 2, 5, 8])
+    published = model.published_cells(atoms, QUARTERS, NODES)
     reordered = dict(reversed(list(atoms.items())))
-    one = model.decide(published, atoms, 5, known=model.known_cells(QUARTERS))
-    two = model.decide(model.published_cells(reordered, QUARTERS), reordered, 5, known=model.known_cells(QUARTERS))
-    assert one.shown == two.shown
+    nodes = dict(reversed(list(NODES.items())))
+    one = model.decide(published, atoms, 5, known=model.known_cells(QUARTERS, NODES))
+    two = model.decide(
+        model.published_cells(reordered, QUARTERS, nodes), reordered, 5, known=model.known_cells(QUARTERS, nodes)
+    )
+    assert one.shown == two.shown and one.suppressed == two.suppressed
 
 
 def test_counts_are_grouped_in_sql(monkeypatch, app, create_user, people, module):  # noqa: F811
-    """`count` gives atomic cells (quarters, stage, re-assessment) with their people, hours and businesses."""
+    """`count` gives the atomic cells of the whole tree (place, quarters, stage, re-assessment) with their people,
+    hours and businesses (each once, with the places and quarters of its people assessed)."""
     users = people(3)
     move_to(users[:1], Q1)
     learn(app, users[1:], module, "completed")
-    territory = map_services.territory_by_code("vanersborg")
-    counts = model.count(territory)
+    people(1, territory="trollhattan")
+    vanersborg = map_services.territory_by_code("vanersborg")
+    trollhattan = map_services.territory_by_code("trollhattan")
+    counts = model.count(map_services.decision_root(vanersborg))
     now = model.quarter_of(utcnow())
     assert counts.quarters[0] == QUARTER1 and counts.quarters[-1] == now
     assert counts.people == {
-        (frozenset({QUARTER1}), model.ASSESSED, model.ONCE): 1,
-        (frozenset({now}), model.COMPLETED, model.ONCE): 2,
+        (vanersborg.id, frozenset({QUARTER1}), model.ASSESSED, model.ONCE): 1,
+        (vanersborg.id, frozenset({now}), model.COMPLETED, model.ONCE): 2,
+        (trollhattan.id, frozenset({now}), model.ASSESSED, model.ONCE): 1,
     }
-    assert counts.hours[(frozenset({now}), model.COMPLETED, model.ONCE)] == 6.0
-    assert sum(counts.businesses.values()) == 3
+    assert counts.hours[(vanersborg.id, frozenset({now}), model.COMPLETED, model.ONCE)] == 6.0
+    assert counts.businesses == {
+        frozenset({(vanersborg.id, QUARTER1)}): 1,
+        frozenset({(vanersborg.id, now)}): 2,
+        frozenset({(trollhattan.id, now)}): 1,
+    }
+    assert model.count(vanersborg).people.keys() == {a for a in counts.people if a[0] == vanersborg.id}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.factories import make_module
 from tests.test_reports import csv_of, frameworks, people, staff_client  # noqa: F401 (fixtures)
-from uprest.accounts.models import Municipality
+from uprest.accounts import territories
 from uprest.extensions import db, utcnow
 from uprest.providers import services as providers
 from uprest.reports import demand
@@ -102,14 +102,14 @@ def module_and_session(app, create_user, frameworks):  # noqa: F811
     db.session.commit()
 
     def plan(code="vanersborg"):
-        municipality = db.session.scalar(db.select(Municipality).where(Municipality.code == code))
+        territory = territories.by_code(code)
         venue = VenueData(
             name="Room 1",
-            town=municipality.name,
+            town=territory.name,
             country="SE",
             timezone="Europe/Stockholm",
             seats=10,
-            municipality_id=municipality.id,
+            territory_id=territory.id,
         )
         start = utcnow() + timedelta(days=10)
         session = sessions.create_session(
@@ -173,8 +173,8 @@ def test_hidden_figures_stay_hidden_and_other_territories_are_refused(
     html = client.get("/reports/training").get_data(as_text=True)
     assert "Title browsing-skills" not in html and ">3<" not in html
     assert [r for r in csv_of(client.get("/reports/training.csv")) if r["module"] == "browsing-skills"] == []
-    assert client.get("/reports/training?municipality=trollhattan").status_code == 403
-    assert client.get("/reports/training.csv?municipality=trollhattan").status_code == 403
+    assert client.get("/reports/training?territory=trollhattan").status_code == 403
+    assert client.get("/reports/training.csv?territory=trollhattan").status_code == 403
     learner = app.test_client()
     create_user(email="learner@example.org")
     from tests.conftest import login

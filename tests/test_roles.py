@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.conftest import csrf_token, login
 
 
-def test_admin_changes_role_and_ends_sessions(app, create_user, db, municipality):
+def test_admin_changes_role_and_ends_sessions(app, create_user, db, territory):
     """An admin makes a learner municipality staff; staff need a municipality; the user's sessions end."""
     admin = create_user(role="admin")
     learner = create_user()
@@ -18,21 +18,21 @@ def test_admin_changes_role_and_ends_sessions(app, create_user, db, municipality
     login(ac, admin.email)
     path = f"/admin/users/{learner.id}"
     resp = ac.post(
-        path, data={"role": "staff", "municipality_id": "", "is_active": "y", "csrf_token": csrf_token(ac, path)}
+        path, data={"role": "staff", "territory_id": "", "is_active": "y", "csrf_token": csrf_token(ac, path)}
     )
     assert "must be bound to a municipality" in resp.get_data(as_text=True)
     resp = ac.post(
         path,
         data={
             "role": "staff",
-            "municipality_id": str(municipality("ravenna").id),
+            "territory_id": str(territory("ravenna").id),
             "is_active": "y",
             "csrf_token": csrf_token(ac, path),
         },
     )
     assert resp.status_code == 302
     db.session.refresh(learner)
-    assert learner.role == "staff" and learner.municipality.code == "ravenna"
+    assert learner.role == "staff" and learner.territory.slug == "ravenna"
     resp = lc.get("/account")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
 
@@ -47,21 +47,6 @@ def test_admin_cannot_demote_self(app, create_user, db):
     assert "cannot remove your own administrator rights" in resp.get_data(as_text=True)
     db.session.refresh(admin)
     assert admin.role == "admin"
-
-
-def test_admin_manages_municipalities(app, create_user, db):
-    """An admin adds a municipality; a duplicate code is refused with a message."""
-    from uprest.accounts.models import Municipality
-
-    admin = create_user(role="admin")
-    ac = app.test_client()
-    login(ac, admin.email)
-    data = {"code": "rijeka", "name": "Rijeka", "country": "HR"}
-    resp = ac.post("/admin/municipalities", data={**data, "csrf_token": csrf_token(ac, "/admin/municipalities")})
-    assert resp.status_code == 302
-    resp = ac.post("/admin/municipalities", data={**data, "csrf_token": csrf_token(ac, "/admin/municipalities")})
-    assert "already exists" in resp.get_data(as_text=True)
-    assert db.session.scalar(db.select(db.func.count()).where(Municipality.code == "rijeka")) == 1
 
 
 def test_admin_reads_outbox(app, client, create_user, db):
@@ -82,8 +67,11 @@ def test_admin_reads_outbox(app, client, create_user, db):
 
 
 def test_seeded_municipalities(app, db):
-    """The six project municipalities exist."""
-    from uprest.accounts.models import Municipality
+    """The project's territories exist: the partner municipalities by their short names and official codes, Kvarner
+    as the region it is."""
+    from uprest.accounts.models import Territory
 
-    codes = set(db.session.scalars(db.select(Municipality.code)))
-    assert {"vanersborg", "trollhattan", "cervia", "ravenna", "pori", "kvarner"} <= codes
+    rows = {t.slug: t for t in db.session.scalars(db.select(Territory))}
+    assert {"vanersborg", "trollhattan", "cervia", "ravenna", "pori", "kvarner"} <= set(rows)
+    assert rows["vanersborg"].code == "SE_1487" and rows["pori"].code == "FI_609"
+    assert rows["kvarner"].code == "HR031" and rows["kvarner"].kind == "region"

@@ -276,10 +276,10 @@ def test_no_500_from_form_input(client, login_as, value):
     with 400, anything else by showing the form again (200); never 500."""
     login_as(role="admin")
     for path, fields in [
-        ("/account", ["name", "locale", "municipality_id"]),
+        ("/account", ["name", "locale", "territory_id"]),
         ("/account/password", ["current", "password", "confirm"]),
-        ("/business", ["name", "subsector", "size", "municipality_id"]),
-        ("/admin/municipalities", ["code", "name", "country"]),
+        ("/business", ["name", "subsector", "size", "territory_id"]),
+        ("/admin/territories", ["code", "slug", "kind", "parent_id", "name", "name_en", "country", "code_list"]),
         ("/password/forgot", ["email"]),
         ("/language", ["lang", "next"]),
     ]:
@@ -299,7 +299,7 @@ def test_no_500_from_form_input(client, login_as, value):
         ("/join/%00", 400),  # NUL bytes are refused up front
         ("/password/reset/%ff", 404),  # an unknown token
         ("/admin/outbox/0", 404),
-        ("/admin/municipalities/999", 404),
+        ("/admin/territories/999", 404),
         ("/admin/users?page=-5", 200),  # junk or huge page numbers are not an error
         ("/admin/users?page=abc&q=%00", 400),
         ("/admin/users?page=99999999999999999999", 200),

@@ -213,8 +213,8 @@ from uprest.extensions import db
 app = create_app()
 with app.app_context(), app.test_request_context():
     make_competences()
-    trainer = services.register_user(name="T", email="trainer@example.org", password=PASSWORD, locale="en", municipality_id=None, role="trainer")
-    services.register_user(name="L", email="learner@example.org", password=PASSWORD, locale="en", municipality_id=None, role="learner")
+    trainer = services.register_user(name="T", email="trainer@example.org", password=PASSWORD, locale="en", territory_id=None, role="trainer")
+    services.register_user(name="L", email="learner@example.org", password=PASSWORD, locale="en", territory_id=None, role="learner")
     make_module(trainer, "parallel", publish=True)
     db.session.commit()
 """

@@ -35,7 +35,7 @@ TITLE = {"en": "Green tourism seminar", "sv": "Seminarium om grön turism"}
 
 
 @pytest.fixture()
-def world(app, create_user, municipality):
+def world(app, create_user, territory):
     """A provider with a trainer on its staff, an administrator, and a trainer of no provider."""
     provider = providers.add("vux", name="Vänersborg adult education", kind="adult_education", country="SE")
     provider.email = "kurser@vux.example.org"
@@ -45,10 +45,10 @@ def world(app, create_user, municipality):
     other = create_user("trainer", name="Otto Other", email="otto@example.org")
     assert staff.add_staff(provider, trainer, admin) is True
     db.session.commit()
-    return SimpleNamespace(provider=provider, trainer=trainer, admin=admin, other=other, municipality=municipality)
+    return SimpleNamespace(provider=provider, trainer=trainer, admin=admin, other=other, territory=territory)
 
 
-def hub(town="Vänersborg", zone="Europe/Stockholm", country="SE", seats=2, municipality_id=None) -> VenueData:
+def hub(town="Vänersborg", zone="Europe/Stockholm", country="SE", seats=2, territory_id=None) -> VenueData:
     return VenueData(
         name=f"Hub {town}",
         street="Storgatan 1",
@@ -58,7 +58,7 @@ def hub(town="Vänersborg", zone="Europe/Stockholm", country="SE", seats=2, muni
         timezone=zone,
         seats=seats,
         accessibility={"en": "Step-free entrance."},
-        municipality_id=municipality_id,
+        territory_id=territory_id,
     )
 
 
@@ -722,18 +722,18 @@ def test_qr_check_in_marks_the_booked_person_attended(app, world, create_user):
 # --- finding sessions, requests, the account's data ---------------------------------------------------
 
 
-def test_upcoming_sessions_and_their_filters(world, municipality, blended):
+def test_upcoming_sessions_and_their_filters(world, territory, blended):
     """The upcoming list filters by municipality, town, module, format, language, dates and free places; cancelled
     sessions only when asked; soonest first."""
-    vanersborg, cervia = municipality("vanersborg"), municipality("cervia")
-    onsite = plan(world, seats=2, starts_in=timedelta(days=2), venues=[hub(seats=2, municipality_id=vanersborg.id)])
+    vanersborg, cervia = territory("vanersborg"), territory("cervia")
+    onsite = plan(world, seats=2, starts_in=timedelta(days=2), venues=[hub(seats=2, territory_id=vanersborg.id)])
     full = plan(world, seats=0, starts_in=timedelta(days=3), module=blended)
     virtual = plan(world, "virtual", starts_in=timedelta(days=4), language="sv")
     satellite = plan(
         world,
         "satellite",
         starts_in=timedelta(days=5),
-        venues=[hub(seats=1), hub("Cervia", "Europe/Rome", "IT", 1, municipality_id=cervia.id)],
+        venues=[hub(seats=1), hub("Cervia", "Europe/Rome", "IT", 1, territory_id=cervia.id)],
     )
     gone = plan(world, starts_in=timedelta(days=6))
     services.cancel_session(gone, world.trainer)
@@ -744,7 +744,7 @@ def test_upcoming_sessions_and_their_filters(world, municipality, blended):
 
     assert ids() == [onsite.id, full.id, virtual.id, satellite.id]
     assert ids(include_cancelled=True)[-1] == gone.id
-    assert ids(municipality_id=vanersborg.id) == [onsite.id]
+    assert ids(territory_id=vanersborg.id) == [onsite.id]
     assert ids(town="CERVIA") == [satellite.id] and ids(town="vänersborg") == [onsite.id, full.id, satellite.id]
     assert ids(module="blended-one") == [full.id] and ids(module="no-such-module") == []
     assert ids(format="virtual") == [virtual.id] and ids(language="sv") == [virtual.id]
@@ -768,7 +768,7 @@ def test_business_owners_ask_for_sessions(world, create_user, blended):
     with pytest.raises(SessionError, match="number of staff"):
         demand.request_session(owner, blended, staff_count=0, language="en")
     db.session.rollback()
-    listed = db.session.scalars(demand.requests_stmt(municipality_id=owner.municipality_id)).all()
+    listed = db.session.scalars(demand.requests_stmt(territory_id=owner.territory_id)).all()
     assert [r.id for r in listed] == [request.id] and listed[0].organisation_id == owner.organisation_id
     session = plan(world, module=blended)
     demand.set_request_status(request, world.trainer, "planned", session=session)

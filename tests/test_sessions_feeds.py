@@ -58,26 +58,26 @@ def at(world, fmt, local_start: datetime, *, hours=3, venues=None, **values) -> 
 
 
 @pytest.fixture()
-def offer(world, municipality):
+def offer(world, territory):
     """In Vänersborg, on the day after the next change of clocks (`day`): an on-site session at 09:00 local time and a
     satellite event from 10:00 Stockholm time with hubs in Vänersborg, Cervia and Pori; a hybrid session with
     a join link (also pasted into its description) a week later; a virtual session of another provider."""
-    vanersborg, pori, cervia = municipality("vanersborg"), municipality("pori"), municipality("cervia")
+    vanersborg, pori, cervia = territory("vanersborg"), territory("pori"), territory("cervia")
     day = next_change_day(STOCKHOLM) + timedelta(days=1)
     onsite = at(
         world,
         "onsite",
         datetime.combine(day, time(9), STOCKHOLM),
-        venues=[hub(seats=2, municipality_id=vanersborg.id)],
+        venues=[hub(seats=2, territory_id=vanersborg.id)],
     )
     satellite = at(
         world,
         "satellite",
         datetime.combine(day, time(10), STOCKHOLM),
         venues=[
-            hub(seats=3, municipality_id=vanersborg.id),
-            hub("Cervia", "Europe/Rome", "IT", 3, municipality_id=cervia.id),
-            hub("Pori", "Europe/Helsinki", "FI", 3, municipality_id=pori.id),
+            hub(seats=3, territory_id=vanersborg.id),
+            hub("Cervia", "Europe/Rome", "IT", 3, territory_id=cervia.id),
+            hub("Pori", "Europe/Helsinki", "FI", 3, territory_id=pori.id),
         ],
         title={"en": "Satellite day", "sv": "Satellitdag"},
     )
@@ -85,7 +85,7 @@ def offer(world, municipality):
         world,
         "hybrid",
         datetime.combine(day + timedelta(days=7), time(13), STOCKHOLM),
-        venues=[hub(seats=1, municipality_id=vanersborg.id)],
+        venues=[hub(seats=1, territory_id=vanersborg.id)],
         join_url=SECRET_LINK,
         online_capacity=10,
         description={"en": f"Bring a laptop. Online: {SECRET_LINK}"},
@@ -394,7 +394,7 @@ def test_api_lists_upcoming_sessions_with_offsets_venues_and_places_but_no_join_
     assert venue == {
         **venue,
         "town": "Vänersborg",
-        "municipality": "vanersborg",
+        "municipality": "SE_1487",
         "country": "SE",
         "timezone": "Europe/Stockholm",
         "seats": 2,

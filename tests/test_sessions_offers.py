@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import login
 from tests.factories import make_assessment_run
 from tests.test_learning_plan import world  # noqa: F401 (fixture)
-from uprest.accounts.models import Municipality
+from uprest.accounts.models import Territory
 from uprest.catalog import services as catalog
 from uprest.extensions import db, utcnow
 from uprest.providers import services as providers
@@ -27,10 +27,10 @@ def plan_session(app, create_user, world):  # noqa: F811
     def plan(code, fmt, town=None, days=10, **extra):
         venues = []
         if town is not None:
-            m = db.session.scalar(db.select(Municipality).where(Municipality.code == town))
+            m = db.session.scalar(db.select(Territory).where(Territory.slug == town))
             zone = {"SE": "Europe/Stockholm", "IT": "Europe/Rome", "FI": "Europe/Helsinki"}[m.country]
             venues = [
-                VenueData(name="Hall", town=m.name, country=m.country, timezone=zone, seats=10, municipality_id=m.id)
+                VenueData(name="Hall", town=m.name, country=m.country, timezone=zone, seats=10, territory_id=m.id)
             ]
         start = (utcnow() + timedelta(days=days)).replace(hour=22, minute=30, second=0, microsecond=0)
         session = sessions.create_session(
@@ -65,7 +65,7 @@ def test_the_path_names_the_local_session_and_else_an_online_one(client, create_
     local = plan_session("close-11", "hybrid", "vanersborg", online_capacity=20)
     online = plan_session("close-13", "virtual", online_capacity=50, join_url="https://meet.example.org/x")
     plan_session("close-21", "onsite", "cervia")
-    user = create_user(email="lena@example.org", municipality_code="vanersborg")
+    user = create_user(email="lena@example.org", territory_code="vanersborg")
     make_assessment_run(user, submitted=True, rating=1)
     assert login(client, user.email).status_code == 302
     html = client.get("/plan").get_data(as_text=True)
@@ -79,7 +79,7 @@ def test_the_path_names_the_local_session_and_else_an_online_one(client, create_
 def test_a_learner_elsewhere_is_offered_no_local_session(client, create_user, plan_session):
     """A learner of Pori is not offered the session in Vänersborg."""
     plan_session("close-11", "onsite", "vanersborg")
-    user = create_user(email="pia@example.org", municipality_code="pori")
+    user = create_user(email="pia@example.org", territory_code="pori")
     make_assessment_run(user, submitted=True, rating=1)
     assert login(client, user.email).status_code == 302
     assert "covers this" not in client.get("/plan").get_data(as_text=True)

@@ -68,19 +68,19 @@ def at(world, fmt="onsite", *, start=WINTER, hours=3, **values) -> Session:
 
 
 @pytest.fixture()
-def listed(world, municipality):
+def listed(world, territory):
     """Four sessions that each filter tells apart, and a published module for one of them."""
     make_module(world.trainer, "green-mod")
     module = catalog.module_by_code("green-mod")
     catalog.publish(module)
     db.session.commit()
-    vanersborg = municipality("vanersborg")
+    vanersborg = territory("vanersborg")
     return {
         "onsite": plan(
             world,
             title={"en": "Onsite in Vanersborg"},
             starts_in=timedelta(days=2),
-            venues=[hub(seats=2, municipality_id=vanersborg.id)],
+            venues=[hub(seats=2, territory_id=vanersborg.id)],
         ),
         "full": plan(world, title={"en": "Full house"}, seats=0, starts_in=timedelta(days=30)),
         "virtual": plan(
@@ -105,14 +105,14 @@ def shown(client, query="") -> set[str]:
     return {key for key, name in NAMES.items() if name in results}
 
 
-def test_upcoming_list_and_each_filter(client, listed, municipality):
+def test_upcoming_list_and_each_filter(client, listed, territory):
     """The list shows every upcoming session with its format, provider, price or "Free", places or the waiting
     list; each filter (municipality, town, module, format, language, dates, free places) narrows it."""
     assert shown(client) == set(NAMES)
     page = text(client.get("/sessions"))
     assert "Vänersborg adult education" in page and "Free" in page and "Full: waiting list" in page
     assert "2 places left" in page and "Satellite" in page
-    assert shown(client, f"?municipality={municipality('vanersborg').id}") == {"onsite"}
+    assert shown(client, f"?territory={territory('vanersborg').id}") == {"onsite"}
     assert shown(client, "?town=Pori") == {"module"}
     assert shown(client, "?module=green-mod") == {"module"}
     assert shown(client, "?format=virtual") == {"virtual"}
@@ -128,7 +128,7 @@ def test_upcoming_list_and_each_filter(client, listed, municipality):
         ("?format=teleport", "Not a valid choice"),
         ("?date_from=2027-13-40", "Not a valid date value"),
         ("?date_from=2030-05-02&date_to=2030-05-01", "The last day must not be before the first day."),
-        ("?municipality=%27%20OR%201%3D1", "Not a valid choice"),
+        ("?territory=%27%20OR%201%3D1", "Not a valid choice"),
         ("?module=no-such-module", "Not a valid choice"),
         ("?date_to=0001-01-01", "Enter a date between the years 2000 and 2100."),
         ("?town=" + "x" * 300, "Field cannot be longer than 120 characters."),

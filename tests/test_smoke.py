@@ -20,7 +20,7 @@ def test_admin_pages_render(client, create_user):
         "/account/password",
         "/business",
         "/admin/users",
-        "/admin/municipalities",
+        "/admin/territories",
         "/admin/outbox",
         f"/admin/users/{admin.id}",
     ]:

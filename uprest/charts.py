@@ -15,7 +15,9 @@ No Flask imports: the functions are pure and can be unit-tested alone.
 from __future__ import annotations
 
 import itertools
+import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +59,75 @@ def _truncate(text: str, limit: int) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+# --- text widths ------------------------------------------------------------------------------------------------
+
+#: Advance widths of DejaVu Sans (the charts' font), regular and bold, for " " to "~", in thousandths of an em
+#: (rounded up).
+_ADVANCE = tuple(
+    {chr(32 + i): int(w) for i, w in enumerate(widths.split())}
+    for widths in (
+        "318 401 460 838 637 951 780 275 391 391 500 838 318 361 318 337 637 637 637 637 637 637 637 637 637 637 "
+        "337 337 838 838 838 531 1000 685 687 699 771 632 576 775 752 295 295 656 558 863 749 788 604 788 695 635 "
+        "611 732 685 989 686 611 686 391 337 391 838 500 500 613 635 550 635 616 353 635 634 278 278 580 278 975 "
+        "634 612 635 635 412 521 393 634 592 818 592 592 525 637 337 637 838",
+        "349 457 521 838 696 1002 873 307 458 458 523 838 380 416 380 366 696 696 696 696 696 696 696 696 696 696 "
+        "400 400 838 838 838 581 1000 774 763 734 831 684 684 821 837 373 373 775 638 996 837 851 733 851 771 721 "
+        "683 813 774 1104 771 725 726 458 366 458 838 500 500 675 716 593 716 679 436 716 712 343 343 666 343 "
+        "1042 712 688 716 716 494 596 479 712 652 924 646 652 583 712 366 712 838",
+    )
+)
+#: The same for the punctuation outside ASCII that labels use (the wider of regular and bold).
+_ADVANCE_MORE = {"\xa0": 349, "\u202f": 200, "–": 500, "—": 1000, "…": 1000, "·": 380, "‘": 380, "’": 380}
+_ADVANCE_MORE |= {"“": 658, "”": 658, "«": 646, "»": 646, "€": 696, "°": 500}
+
+
+def _text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """The width in px of `text` set in DejaVu Sans at `size` px, from the font's advance widths (kerning, which
+    only narrows text in this font, left out). A letter with diacritics counts as its base letter (ä as a, č as
+    c, as in the font); any other character as a wide one (1 em, 1.1 em bold). Other sans-serif fonts a browser may
+    fall back to are narrower, so text measured here fits."""
+    table = _ADVANCE[bold]
+    total = 0
+    for char in text:
+        advance = table.get(char) or _ADVANCE_MORE.get(char)
+        if advance is None:
+            advance = table.get(unicodedata.normalize("NFD", char)[:1], 1100 if bold else 1000)
+        total += advance
+    return total * size / 1000
+
+
+def _fit(text: str, max_width: float, size: float, *, bold: bool = False) -> str:
+    """`text` (cleaned) as it is if it fits in `max_width` px, else its longest start that fits with "…" after it."""
+    text = _clean(text)
+    if _text_width(text, size, bold=bold) <= max_width:
+        return text
+    lo, hi = 0, len(text)  # the longest fitting start is text[:lo]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _text_width(text[:mid].rstrip() + "…", size, bold=bold) <= max_width:
+            lo = mid
+        else:
+            hi = mid - 1
+    start = text[:lo].rstrip()
+    return start + "…" if start or _text_width("…", size, bold=bold) <= max_width else ""
+
+
+def _wrap(text: str, max_width: float, size: float, *, bold: bool = False, max_lines: int = 2) -> list[str]:
+    """`text` broken at spaces into at most `max_lines` lines that each fit in `max_width` px (a word too long for
+    a line, or what does not fit on the last line, cut with "…")."""
+    words = _clean(text).split()
+    lines: list[str] = []
+    while words and len(lines) < max_lines - 1:
+        n = 1
+        while n < len(words) and _text_width(" ".join(words[: n + 1]), size, bold=bold) <= max_width:
+            n += 1
+        lines.append(_fit(" ".join(words[:n]), max_width, size, bold=bold))
+        words = words[n:]
+    if words:
+        lines.append(_fit(" ".join(words), max_width, size, bold=bold))
+    return lines or [""]
 
 
 def range_bar_chart(
@@ -172,23 +243,65 @@ def heat_map(
     chart_id: str | None = None,
     label_width: int = 260,
     cell_width: int = 92,
+    max_label_width: int = 420,
 ) -> Markup:
     """A grid of rows × columns, each cell coloured by its value on HEAT_STEPS and with its text written in it;
     hidden cells hatched grey. A text legend names each colour step (`step_labels`, one per step) and the hatch
-    (`hidden_label`). Colour is never the only carrier: every cell's text says its value."""
+    (`hidden_label`). Colour is never the only carrier: every cell's text says its value.
+
+    Nothing is cut off at the edge, however few the columns: texts are measured (`_text_width`), the legend flows
+    onto more lines when it does not fit on one across the grid, the drawing is at least as wide as its widest
+    legend item and group heading, the label column grows from `label_width` up to `max_label_width` to hold
+    the longest row label, and column headings take two lines when they need them. Texts longer still are cut
+    with "…" within their space (the table shown with the chart has them in full)."""
     if len(step_labels) != len(HEAT_STEPS):
         raise ValueError(f"heat_map needs {len(HEAT_STEPS)} step labels")
     cid = chart_id or f"chart-{next(_ids)}"
-    row_h, head_h, group_h = 26, 44, 24
-    legend_h = 30
-    groups = sum(1 for i, r in enumerate(rows) if r.group and (i == 0 or rows[i - 1].group != r.group))
-    width = label_width + cell_width * max(1, len(columns)) + 8
-    height = legend_h + head_h + row_h * len(rows) + group_h * groups + 8
+    size, pad, gap = 12, 4, 12  # font size (as set on the <svg>), margin, space between legend items
+    row_h, head_h, group_h, legend_line_h = 26, 44, 24, 22
+    n_columns = max(1, len(columns), *(len(r.cells) for r in rows))
+
+    widest_label = max((_text_width(_clean(r.label), size) for r in rows), default=0)
+    label_col = math.ceil(max(label_width, min(max(label_width, max_label_width), widest_label + 3 * pad)))
+    starts = [i == 0 or rows[i - 1].group != r.group for i, r in enumerate(rows)]
+    groups = [r.group for r, start in zip(rows, starts, strict=True) if r.group and start]
+    widest_group = max((_text_width(_fit(g, 640, size, bold=True), size, bold=True) for g in groups), default=0)
+
+    # the legend: its title, then a swatch and a label per colour step and for the hatch
+    legend_title = _fit(legend, 360, size, bold=True)
+    swatches = [(colour, LINE, _fit(label, 160, size)) for colour, label in zip(HEAT_STEPS, step_labels, strict=True)]
+    swatches.append((f"url(#{cid}-hidden)", HIDDEN_STROKE, _fit(hidden_label, 240, size)))
+    title_w = _text_width(legend_title, size, bold=True)
+    item_ws = [20 + _text_width(label, size) for _, _, label in swatches]
+
+    width = math.ceil(
+        max(
+            label_col + cell_width * n_columns + 2 * pad,
+            title_w + 2 * pad,
+            max(item_ws) + 2 * pad,
+            widest_group + 2 * pad,
+        )
+    )
+    # one line if it all fits across; else the title alone on the first line and the swatches below it in
+    # aligned slots, as many lines as they need and the same number on each (but the last)
+    x = pad + title_w + gap
+    if x + sum(item_ws) + gap * (len(item_ws) - 1) <= width - pad:
+        places = []
+        for w in item_ws:
+            places.append((0, x))
+            x += w + gap
+    else:
+        slot = max(item_ws) + gap
+        per_line = max(1, int((width - 2 * pad + gap) // slot))
+        per_line = math.ceil(len(item_ws) / math.ceil(len(item_ws) / per_line))  # balanced
+        places = [(1 + k // per_line, pad + slot * (k % per_line)) for k in range(len(item_ws))]
+    legend_h = 30 + legend_line_h * places[-1][0]
+    height = legend_h + head_h + row_h * len(rows) + group_h * len(groups) + 8
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--heat" role="img" '
         f'aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet" '
-        f'font-family="DejaVu Sans, sans-serif" font-size="12">',
+        f'font-family="DejaVu Sans, sans-serif" font-size="{size}">',
         f'<title id="{cid}-title">{escape(_clean(title))}</title>',
         f'<desc id="{cid}-desc">{escape(_clean(desc))}</desc>',
         "<defs>"
@@ -196,35 +309,38 @@ def heat_map(
         '<rect width="6" height="6" fill="#ffffff"/>'
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="{HIDDEN_STROKE}" stroke-width="2"/>'
         "</pattern></defs>",
-        f'<text x="4" y="18" fill="{INK}" font-weight="bold">{escape(_truncate(legend, 40))}</text>',
+        f'<text x="{pad}" y="18" fill="{INK}" font-weight="bold">{escape(legend_title)}</text>',
     ]
-    x = 4 + min(200, 8 * len(_clean(legend)) + 12)
-    for colour, label in zip(HEAT_STEPS, step_labels, strict=True):
-        out.append(f'<rect x="{x}" y="7" width="16" height="14" fill="{colour}" stroke="{LINE}"/>')
-        out.append(f'<text x="{x + 20}" y="18" fill="{INK}">{escape(_truncate(label, 14))}</text>')
-        x += 20 + 7 * min(14, len(_clean(label))) + 12
-    out.append(f'<rect x="{x}" y="7" width="16" height="14" fill="url(#{cid}-hidden)" stroke="{HIDDEN_STROKE}"/>')
-    out.append(f'<text x="{x + 20}" y="18" fill="{INK}">{escape(_truncate(hidden_label, 40))}</text>')
+    for (fill, stroke, label), (line, x) in zip(swatches, places, strict=True):
+        y = legend_line_h * line
+        out.append(f'<rect x="{_num(x)}" y="{y + 7}" width="16" height="14" fill="{fill}" stroke="{stroke}"/>')
+        out.append(f'<text x="{_num(x + 20)}" y="{y + 18}" fill="{INK}">{escape(label)}</text>')
     top = legend_h
     for j, column in enumerate(columns):
-        cx = label_width + cell_width * j + cell_width / 2
-        out.append(
-            f'<text x="{_num(cx)}" y="{top + head_h - 8}" fill="{INK}" text-anchor="middle" font-weight="bold">'
-            f"{escape(_truncate(column, 12))}</text>"
-        )
+        cx = _num(label_col + cell_width * j + cell_width / 2)
+        lines = _wrap(column, cell_width - 8, size, bold=True)
+        base = top + head_h - 8
+        head = f'<text x="{cx}" y="{base}" fill="{INK}" text-anchor="middle" font-weight="bold">'
+        if len(lines) == 1:
+            out.append(f"{head}{escape(lines[0])}</text>")
+        else:
+            spans = (
+                f'<tspan x="{cx}" y="{base - 14 * (len(lines) - 1 - k)}">{escape(text)}</tspan>'
+                for k, text in enumerate(lines)
+            )
+            out.append(head + "".join(spans) + "</text>")
     y = top + head_h
-    previous = None
-    for row in rows:
-        if row.group and row.group != previous:
+    for row, start in zip(rows, starts, strict=True):
+        if row.group and start:
+            group = _fit(row.group, width - 2 * pad, size, bold=True)
             out.append(
-                f'<text x="4" y="{y + group_h - 7}" fill="{MUTED}" font-weight="bold">'
-                f"{escape(_truncate(row.group, 90))}</text>"
+                f'<text x="{pad}" y="{y + group_h - 7}" fill="{MUTED}" font-weight="bold">{escape(group)}</text>'
             )
             y += group_h
-        previous = row.group
-        out.append(f'<text x="4" y="{y + row_h - 9}" fill="{INK}">{escape(_truncate(row.label, 38))}</text>')
+        label = _fit(row.label, label_col - 3 * pad, size)
+        out.append(f'<text x="{pad}" y="{y + row_h - 9}" fill="{INK}">{escape(label)}</text>')
         for j, cell in enumerate(row.cells):
-            cx = label_width + cell_width * j
+            cx = label_col + cell_width * j
             if cell.hidden:
                 fill, ink = f"url(#{cid}-hidden)", INK
             elif cell.value is None:
@@ -236,13 +352,16 @@ def heat_map(
                 f'<rect x="{cx + 1}" y="{y + 1}" width="{cell_width - 2}" height="{row_h - 2}" fill="{fill}" '
                 f'stroke="{LINE}"/>'
             )
+            text = _fit(cell.text, cell_width - 10, size)
             if cell.hidden:  # the label on a white plate, readable over the hatch
+                plate = min(cell_width - 6, max(cell_width - 28, math.ceil(_text_width(text, size)) + 8))
                 out.append(
-                    f'<rect x="{cx + 14}" y="{y + 6}" width="{cell_width - 28}" height="{row_h - 12}" fill="#ffffff"/>'
+                    f'<rect x="{_num(cx + (cell_width - plate) / 2)}" y="{y + 6}" width="{plate}" '
+                    f'height="{row_h - 12}" fill="#ffffff"/>'
                 )
             out.append(
                 f'<text x="{_num(cx + cell_width / 2)}" y="{y + row_h - 9}" fill="{ink}" text-anchor="middle">'
-                f"{escape(_truncate(cell.text, 14))}</text>"
+                f"{escape(text)}</text>"
             )
         y += row_h
     out.append("</svg>")

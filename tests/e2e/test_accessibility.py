@@ -111,10 +111,10 @@ def test_role_pages_accessible(page, create_user, content, db, role):
     from uprest.accounts import services as accounts
     from uprest.assessments.cli import submit_demo_assessment
 
-    user = create_user(role=role, municipality_code="cervia")
+    user = create_user(role=role, territory_code="cervia")
     if role == "learner":
         accounts.create_organisation(
-            user, name="Hotel Adriatico", subsector="accommodation", size="micro", municipality_id=user.municipality_id
+            user, name="Hotel Adriatico", subsector="accommodation", size="micro", territory_id=user.territory_id
         )
         db.session.commit()
         submit_demo_assessment(user)

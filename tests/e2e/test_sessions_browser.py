@@ -29,7 +29,7 @@ def world(app, db, create_user):
     """A blended module (attendance required) that the learner has read and passed, and a session of it in
     Vänersborg starting in half an hour, planned by a trainer on the provider's staff."""
     from tests.factories import make_competences
-    from uprest.accounts.models import Municipality
+    from uprest.accounts.models import Territory
     from uprest.extensions import utcnow
     from uprest.providers import services as providers
     from uprest.sessions import services as sessions
@@ -40,14 +40,14 @@ def world(app, db, create_user):
     trainer = create_user("trainer", email="tina@example.org", name="Tina Trainer")
     admin = create_user("admin", email="ada@example.org")
     module = quiz_module(trainer, "blended-one", attendance=True)
-    learner = create_user(email="lena@example.org", name="Lena Larsson", municipality_code="vanersborg")
+    learner = create_user(email="lena@example.org", name="Lena Larsson", territory_code="vanersborg")
     enrolment = enrol(learner, module)
     read_all(enrolment)
     take_quiz(enrolment, RIGHT)
     provider = providers.add("vux", name="Vänersborg adult education", kind="adult_education", country="SE")
     db.session.commit()
     staff.add_staff(provider, trainer, admin)
-    vanersborg = db.session.scalar(db.select(Municipality).where(Municipality.code == "vanersborg"))
+    vanersborg = db.session.scalar(db.select(Territory).where(Territory.slug == "vanersborg"))
     start = (utcnow() + timedelta(minutes=30)).replace(second=0, microsecond=0)
     session = sessions.create_session(
         trainer,
@@ -62,7 +62,7 @@ def world(app, db, create_user):
                 timezone="Europe/Stockholm",
                 seats=12,
                 accessibility={"en": "Step-free entrance and a hearing loop."},
-                municipality_id=vanersborg.id,
+                territory_id=vanersborg.id,
             )
         ],
         module=module,
@@ -176,7 +176,7 @@ def test_owner_request_trainer_requests_and_admin_trainers(
     admin.goto("/admin/providers/vux/trainers")
     expect(admin.get_by_role("rowheader", name="Tina Trainer")).to_be_visible()
     axe_check(admin)
-    create_user("staff", email="sara@example.org", municipality_code="vanersborg")
+    create_user("staff", email="sara@example.org", territory_code="vanersborg")
     staff = as_user("sara@example.org")
     staff.goto("/reports/training")
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Vänersborg")

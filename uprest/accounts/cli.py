@@ -6,8 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from uprest.accounts import services
-from uprest.accounts.models import Municipality
+from uprest.accounts import services, territories
+from uprest.accounts.models import Role, Territory
+from uprest.accounts.territories import ensure_territories
 from uprest.extensions import db
 
 DEMO_PASSWORD = "uprest-demo-2026"
@@ -30,22 +31,27 @@ def register(app: Flask) -> None:
 
 def seed_demo() -> None:
     """The municipalities, one demo account per role and a demo business (idempotent; flushes)."""
-    services.ensure_municipalities()
-    munis = {m.code: m for m in db.session.scalars(db.select(Municipality))}
-    for email, name, role, muni, locale in DEMO_ACCOUNTS:
+    ensure_territories()
+    places = {t.slug: t for t in db.session.scalars(db.select(Territory))}
+    for email, name, role, territory, locale in DEMO_ACCOUNTS:
         if services.user_by_email(email) is None:
             services.register_user(
-                name=name, email=email, password=DEMO_PASSWORD, locale=locale, municipality_id=munis[muni].id, role=role
+                name=name,
+                email=email,
+                password=DEMO_PASSWORD,
+                locale=locale,
+                territory_id=places[territory].id,
+                role=role,
             )
     owner = services.user_by_email("owner@demo.uprest.eu")
     if owner.organisation_id is None:
         services.create_organisation(
-            owner, name="Bagno Sole Cervia", subsector="accommodation", size="micro", municipality_id=munis["cervia"].id
+            owner, name="Bagno Sole Cervia", subsector="accommodation", size="micro", territory_id=places["cervia"].id
         )
     db.session.flush()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-    for email, _name, role, muni, _locale in DEMO_ACCOUNTS:
-        click.echo(f"  {role:<8} {email:<28} ({muni})")
+    for email, _name, role, territory, _locale in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<8} {email:<28} ({territory})")
 
 
 def demo_people(emails_and_names: list[tuple[str, str, str]]) -> list:
@@ -57,11 +63,11 @@ def demo_people(emails_and_names: list[tuple[str, str, str]]) -> list:
     if any(not email.endswith("@" + DEMO_DOMAIN) for email in emails):
         raise ValueError(f"demo people have addresses @{DEMO_DOMAIN}")
     found = {u.email: u for u in db.session.scalars(db.select(User).where(User.email.in_(emails)))}
-    munis = {m.code: m.id for m in db.session.scalars(db.select(Municipality))}
-    for email, name, muni in emails_and_names:
+    places = {t.slug: t.id for t in db.session.scalars(db.select(Territory))}
+    for email, name, territory in emails_and_names:
         if email not in found:
             found[email] = User(
-                email=email, name=name, password_hash="!demo", locale="en", municipality_id=munis[muni]
+                email=email, name=name, password_hash="!demo", locale="en", territory_id=places[territory]
             )  # "!demo" is no Argon2 hash: no password matches it
             db.session.add(found[email])
     db.session.flush()
@@ -71,25 +77,31 @@ def demo_people(emails_and_names: list[tuple[str, str, str]]) -> list:
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["learner", "trainer", "staff", "admin"]), default="learner")
-@click.option("--municipality", "municipality_code", default=None, help="Municipality code (required for staff).")
+@click.option("--role", type=click.Choice([role.value for role in Role]), default="learner")
+@click.option(
+    "--territory",
+    "--municipality",
+    "territory_code",
+    default=None,
+    help="The territory's code or short name, e.g. SE_1487 or vanersborg (required for staff).",
+)
 @click.option("--locale", default="en")
 @click.password_option()
-def create_user(email, name, role, municipality_code, locale, password):
+def create_user(email, name, role, territory_code, locale, password):
     """Create a user account."""
-    muni_id = None
-    if municipality_code:
-        muni = db.session.scalar(db.select(Municipality).where(Municipality.code == municipality_code))
-        if muni is None:
-            raise click.ClickException(f"unknown municipality {municipality_code!r}")
-        muni_id = muni.id
-    if role == "staff" and muni_id is None:
-        raise click.ClickException("municipality staff need --municipality")
+    territory_id = None
+    if territory_code:
+        territory = territories.by_code(territory_code)
+        if territory is None:
+            raise click.ClickException(f"unknown territory {territory_code!r}")
+        territory_id = territory.id
+    if role == "staff" and territory_id is None:
+        raise click.ClickException("municipality staff need --territory")
     if not 8 <= len(password) <= 128:
         raise click.ClickException("the password must have 8 to 128 characters")
     try:
         user = services.register_user(
-            name=name, email=email, password=password, locale=locale, municipality_id=muni_id, role=role
+            name=name, email=email, password=password, locale=locale, territory_id=territory_id, role=role
         )
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from None

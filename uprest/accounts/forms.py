@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
-from uprest.accounts.models import Municipality, OrgSize, Subsector
-from uprest.extensions import db
+from uprest.accounts import territories
+from uprest.accounts.models import OrgSize, Subsector, TerritoryKind
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -61,10 +61,21 @@ def locale_choices():
     return list(current_app.config["LANGUAGES"].items())
 
 
+PLACE_KINDS = (TerritoryKind.REGION.value, TerritoryKind.MUNICIPALITY.value)
+
+
 def municipality_choices(blank: bool = True):
-    rows = db.session.execute(db.select(Municipality.id, Municipality.name).order_by(Municipality.name)).all()
-    choices = [(str(i), n) for i, n in rows]
+    """The places a person, a business or a venue can be in: the municipalities, and the regions for those who do
+    not say which municipality (each under its region, in the tree's order)."""
+    choices = [(str(i), label) for i, label in territories.choices(kinds=PLACE_KINDS, blank=False)]
     return ([("", _l("— None / other —"))] + choices) if blank else choices
+
+
+def territory_choices(blank: bool = True):
+    """Every territory (what municipality staff can be bound to)."""
+    kinds = tuple(kind.value for kind in TerritoryKind)
+    choices = [(str(i), label) for i, label in territories.choices(kinds=kinds, blank=False)]
+    return ([("", _l("— None —"))] + choices) if blank else choices
 
 
 def subsector_choices():
@@ -98,12 +109,12 @@ def coerce_optional_int(value):
     return int(value)
 
 
-class MunicipalityMixin:
+class TerritoryMixin:
     def fill_municipalities(self, blank=True):
-        self.municipality_id.choices = municipality_choices(blank)
+        self.territory_id.choices = municipality_choices(blank)
 
 
-class RegisterForm(FlaskForm, MunicipalityMixin):
+class RegisterForm(FlaskForm, TerritoryMixin):
     name = name_field()
     email = email_field()
     password = password_field(_l("Password"))
@@ -116,7 +127,7 @@ class RegisterForm(FlaskForm, MunicipalityMixin):
         render_kw={"autocomplete": "new-password"},
     )
     locale = SelectField(_l("Preferred language"), validators=[InputRequired()])
-    municipality_id = SelectField(_l("Municipality"), coerce=coerce_optional_int, validators=[Optional()])
+    territory_id = SelectField(_l("Municipality"), coerce=coerce_optional_int, validators=[Optional()])
     accept_privacy = BooleanField(
         _l("I have read the privacy notice and accept that my data is processed as it describes."),
         validators=[DataRequired(message=_l("You must accept the privacy notice to create an account."))],
@@ -138,10 +149,10 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ProfileForm(FlaskForm, MunicipalityMixin):
+class ProfileForm(FlaskForm, TerritoryMixin):
     name = name_field()
     locale = SelectField(_l("Preferred language"), validators=[InputRequired()])
-    municipality_id = SelectField(_l("Municipality"), coerce=coerce_optional_int, validators=[Optional()])
+    territory_id = SelectField(_l("Municipality"), coerce=coerce_optional_int, validators=[Optional()])
 
     def __init__(self, *args, municipality_fixed: bool = False, **kwargs):
         """`municipality_fixed`: the user may not change the municipality (staff, bound by an administrator);
@@ -149,7 +160,7 @@ class ProfileForm(FlaskForm, MunicipalityMixin):
         super().__init__(*args, **kwargs)
         self.locale.choices = locale_choices()
         if municipality_fixed:
-            del self.municipality_id
+            del self.territory_id
         else:
             self.fill_municipalities()
 
@@ -196,7 +207,7 @@ class LanguageForm(FlaskForm):
         self.lang.choices = locale_choices()
 
 
-class OrganisationForm(FlaskForm, MunicipalityMixin):
+class OrganisationForm(FlaskForm, TerritoryMixin):
     name = StringField(
         _l("Name of the business"),
         validators=[
@@ -206,7 +217,7 @@ class OrganisationForm(FlaskForm, MunicipalityMixin):
     )
     subsector = SelectField(_l("Sub-sector"), validators=[InputRequired()])
     size = SelectField(_l("Size"), validators=[InputRequired()])
-    municipality_id = SelectField(
+    territory_id = SelectField(
         _l("Municipality"),
         coerce=coerce_optional_int,
         validators=[InputRequired(message=_l("Please choose a municipality."))],

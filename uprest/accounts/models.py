@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     LEARNER = "learner"
     TRAINER = "trainer"
     STAFF = "staff"  # municipality staff
+    #: The partnership's coordinators: read the reports of every territory and compare them, nothing else.
+    CONSORTIUM = "consortium"
     ADMIN = "admin"
 
 
@@ -41,20 +43,50 @@ class OrgSize(enum.StrEnum):
     LARGE = "large"  # 250+
 
 
-class Municipality(db.Model):
-    __tablename__ = "municipalities"
+class TerritoryKind(enum.StrEnum):
+    COUNTRY = "country"
+    REGION = "region"  # a NUTS 3 region
+    MUNICIPALITY = "municipality"  # a local administrative unit (LAU)
+
+
+class Territory(db.Model):
+    """A country, a region (NUTS 3) or a municipality (LAU), in a tree: where people and businesses are, and what
+    municipality staff are bound to (they see their territory and everything below it).
+
+    `code` is the official code: a country's ISO 3166-1 code ("SE"), a region's NUTS code ("SE232", which starts
+    with the country), a municipality's LAU code prefixed by the country ("SE_1487": LAU codes repeat across
+    countries), with the code list and its year in `code_list` ("NUTS 2021", "LAU 2021"). `slug` is the short
+    name of links and feeds ("vanersborg"); both identify the territory."""
+
+    __tablename__ = "territories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=TerritoryKind.MUNICIPALITY.value)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))  # the national name
+    #: The name by language (en, sv, it, fi, hr); `name` where one is missing.
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    #: The code list `code` comes from, with its year ("NUTS 2021", "LAU 2021", "ISO 3166-1"); "" when unknown.
+    code_list: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    users: Mapped[list[User]] = relationship(back_populates="municipality")
-    organisations: Mapped[list[Organisation]] = relationship(back_populates="municipality")
+    parent: Mapped[Territory | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Territory]] = relationship(back_populates="parent")
+    users: Mapped[list[User]] = relationship(back_populates="territory")
+    organisations: Mapped[list[Organisation]] = relationship(back_populates="territory")
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the national name where there is none)."""
+        from flask_babel import get_locale
+
+        return (self.names or {}).get(str(get_locale() or "en")) or self.name
 
     def __repr__(self) -> str:
-        return f"<Municipality {self.code}>"
+        return f"<Territory {self.code}>"
 
 
 class Organisation(db.Model):
@@ -66,13 +98,13 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(160))
     subsector: Mapped[str] = mapped_column(String(30))
     size: Mapped[str] = mapped_column(String(20))
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    municipality: Mapped[Municipality] = relationship(back_populates="organisations")
+    territory: Mapped[Territory] = relationship(back_populates="organisations")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     members: Mapped[list[User]] = relationship(back_populates="organisation", foreign_keys="User.organisation_id")
     invitations: Mapped[list[Invitation]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
@@ -87,7 +119,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="en")
     role: Mapped[str] = mapped_column(String(20), default=Role.LEARNER.value)
-    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     job_role: Mapped[str] = mapped_column(String(20), default="staff")  # owner | staff
     shares_with_organisation: Mapped[bool] = mapped_column(default=False)
@@ -97,7 +129,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    municipality: Mapped[Municipality | None] = relationship(back_populates="users")
+    territory: Mapped[Territory | None] = relationship(back_populates="users")
     organisation: Mapped[Organisation | None] = relationship(back_populates="members", foreign_keys=[organisation_id])
 
     # Flask-Login: the session carries the id *and* the session version, so that
@@ -179,7 +211,7 @@ class PendingRegistration(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5))
-    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id", ondelete="SET NULL"))
     #: Where to go once the account exists (a local path, e.g. an invitation link), or None.
     next_path: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the privacy notice was accepted
@@ -190,7 +222,8 @@ __all__ = [
     "Role",
     "Subsector",
     "OrgSize",
-    "Municipality",
+    "TerritoryKind",
+    "Territory",
     "Organisation",
     "User",
     "Invitation",

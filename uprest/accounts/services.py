@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from uprest.accounts.models import (
     Invitation,
-    Municipality,
     Organisation,
     PasswordResetToken,
     PendingRegistration,
@@ -31,15 +30,6 @@ from uprest.security import (
     token_hash,
     verify_password,
 )
-
-SEED_MUNICIPALITIES = [
-    ("vanersborg", "Vänersborg", "SE"),
-    ("trollhattan", "Trollhättan", "SE"),
-    ("cervia", "Cervia", "IT"),
-    ("ravenna", "Ravenna", "IT"),
-    ("pori", "Pori", "FI"),
-    ("kvarner", "Kvarner region", "HR"),
-]
 
 
 class AccountError(Exception):
@@ -66,25 +56,13 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
 
 
-def ensure_municipalities() -> int:
-    """Create the seeded municipalities that are missing. Returns how many were created."""
-    existing = set(db.session.scalars(db.select(Municipality.code)))
-    created = 0
-    for code, name, country in SEED_MUNICIPALITIES:
-        if code not in existing:
-            db.session.add(Municipality(code=code, name=name, country=country))
-            created += 1
-    db.session.flush()
-    return created
-
-
 def register_user(
     *,
     name: str,
     email: str,
     password: str,
     locale: str,
-    municipality_id: int | None,
+    territory_id: int | None,
     role: str = Role.LEARNER,
 ) -> User:
     """Create an account at once (the CLI, the demo data, tests). People registering on the site go through
@@ -98,7 +76,7 @@ def register_user(
         password_hash=hash_password(password),
         locale=locale,
         role=str(role),
-        municipality_id=municipality_id,
+        territory_id=territory_id,
         privacy_accepted_at=utcnow(),
     )
     return _insert_user(user, _l("An account with this e-mail address already exists."))
@@ -124,7 +102,7 @@ def start_registration(
     email: str,
     password: str,
     locale: str,
-    municipality_id: int | None,
+    territory_id: int | None,
     next_path: str | None = None,
 ) -> None:
     """Begin a registration, with the same answer and the same work whether or not the address has an account.
@@ -158,7 +136,7 @@ def start_registration(
             name=name.strip(),
             password_hash=password_hash,
             locale=locale,
-            municipality_id=municipality_id,
+            territory_id=territory_id,
             next_path=next_path if is_safe_next(next_path) and len(next_path) <= 500 else None,
             expires_at=utcnow() + timedelta(hours=hours),
         )
@@ -206,7 +184,7 @@ def confirm_registration(token: str) -> tuple[User, str | None]:
         "email": row.email,
         "password_hash": row.password_hash,
         "locale": row.locale,
-        "municipality_id": row.municipality_id,
+        "territory_id": row.territory_id,
         "privacy_accepted_at": row.created_at,
     }
     row_id, next_path = row.id, row.next_path
@@ -258,14 +236,14 @@ def change_password(user: User, current: str, new: str) -> None:
     set_password(user, new)
 
 
-def update_profile(user: User, *, name: str, locale: str, municipality_id: int | None) -> None:
+def update_profile(user: User, *, name: str, locale: str, territory_id: int | None) -> None:
     """Name, language and municipality. Municipality staff are bound to theirs by an administrator
     (``set_role``): they cannot change or clear it here."""
-    if user.role == Role.STAFF and municipality_id != user.municipality_id:
+    if user.role == Role.STAFF and territory_id != user.territory_id:
         raise AccountError(_l("Only an administrator can change the municipality of municipality staff."))
     user.name = name.strip()
     user.locale = locale
-    user.municipality_id = municipality_id
+    user.territory_id = territory_id
     db.session.flush()
 
 
@@ -367,12 +345,10 @@ def reset_password(token: str, new_password: str) -> User:
 # --- organisations and invitations --------------------------------------------
 
 
-def create_organisation(owner: User, *, name: str, subsector: str, size: str, municipality_id: int) -> Organisation:
+def create_organisation(owner: User, *, name: str, subsector: str, size: str, territory_id: int) -> Organisation:
     if owner.organisation_id is not None:
         raise AccountError(_l("You already belong to a business. Leave it before creating another."))
-    org = Organisation(
-        name=name.strip(), subsector=subsector, size=size, municipality_id=municipality_id, owner_id=owner.id
-    )
+    org = Organisation(name=name.strip(), subsector=subsector, size=size, territory_id=territory_id, owner_id=owner.id)
     db.session.add(org)
     db.session.flush()
     owner.organisation_id = org.id
@@ -382,11 +358,11 @@ def create_organisation(owner: User, *, name: str, subsector: str, size: str, mu
     return org
 
 
-def update_organisation(org: Organisation, *, name: str, subsector: str, size: str, municipality_id: int) -> None:
+def update_organisation(org: Organisation, *, name: str, subsector: str, size: str, territory_id: int) -> None:
     org.name = name.strip()
     org.subsector = subsector
     org.size = size
-    org.municipality_id = municipality_id
+    org.territory_id = territory_id
     db.session.flush()
 
 
@@ -516,16 +492,16 @@ def set_sharing(user: User, share: bool) -> None:
 # --- administration ----------------------------------------------------------
 
 
-def set_role(user: User, *, role: str, municipality_id: int | None, is_active: bool, actor: User) -> None:
+def set_role(user: User, *, role: str, territory_id: int | None, is_active: bool, actor: User) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError(_l("Unknown role."))
-    if role == Role.STAFF and municipality_id is None:
+    if role == Role.STAFF and territory_id is None:
         raise AccountError(_l("Municipality staff must be bound to a municipality."))
     if user.id == actor.id and (role != Role.ADMIN or not is_active):
         raise AccountError(_l("You cannot remove your own administrator rights or deactivate yourself."))
     changed_access = user.role != role or user.is_active_account != is_active
     user.role = role
-    user.municipality_id = municipality_id
+    user.territory_id = territory_id
     user.is_active_account = is_active
     db.session.flush()
     if changed_access:
@@ -536,37 +512,6 @@ def user_by_id(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def municipality_by_id(mid: int) -> Municipality | None:
-    return db.session.get(Municipality, mid)
-
-
-def municipalities_with_counts() -> list[tuple[Municipality, int]]:
-    """Every municipality with the number of its users, by country and name."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            db.select(Municipality, func.count(User.id))
-            .outerjoin(User, User.municipality_id == Municipality.id)
-            .group_by(Municipality.id)
-            .order_by(Municipality.country, Municipality.name)
-        )
-    ]
-
-
-def save_municipality(muni: Municipality | None, *, code: str, name: str, country: str) -> Municipality:
-    """Add a municipality (muni=None) or change one. Raises AccountError when the code is taken."""
-    try:
-        with db.session.begin_nested():
-            if muni is None:
-                muni = Municipality(code=code, name=name.strip(), country=country)
-                db.session.add(muni)
-            else:
-                muni.code, muni.name, muni.country = code, name.strip(), country
-    except IntegrityError:
-        raise AccountError(_l("A municipality with this code already exists.")) from None
-    return muni
-
-
 def user_search(q: str | None = None, role: str | None = None):
     stmt = db.select(User).order_by(User.created_at.desc(), User.id.desc())
     if q:
@@ -575,20 +520,3 @@ def user_search(q: str | None = None, role: str | None = None):
     if role:
         stmt = stmt.where(User.role == role)
     return stmt
-
-
-# --- what the municipality reports count (uprest.reports) ---------------------------------------
-
-
-def municipality_by_code(code: str) -> Municipality | None:
-    return db.session.scalar(db.select(Municipality).where(Municipality.code == code))
-
-
-def people_in_municipality(municipality_id: int):
-    """A select of (user_id, subsector) of the people of a municipality, with the sub-sector of their business
-    (None for people without one): whom the municipality's reports count."""
-    return (
-        db.select(User.id.label("user_id"), Organisation.subsector.label("subsector"))
-        .outerjoin(Organisation, User.organisation_id == Organisation.id)
-        .where(User.municipality_id == municipality_id)
-    )

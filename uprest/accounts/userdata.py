@@ -40,7 +40,7 @@ def export_user_data(user: User) -> dict:
             "email": user.email,
             "locale": user.locale,
             "role": user.role,
-            "municipality": user.municipality.name if user.municipality else None,
+            "municipality": user.territory.name if user.territory else None,
             "created_at": when(user.created_at),
             "last_login_at": when(user.last_login_at),
             "privacy_accepted_at": when(user.privacy_accepted_at),
@@ -58,7 +58,7 @@ def export_user_data(user: User) -> dict:
             data["business"].update(
                 subsector=org.subsector,
                 size=org.size,
-                municipality=org.municipality.name,
+                municipality=org.territory.name,
                 created_at=when(org.created_at),
                 members=len(members_of(org)),
             )

@@ -67,7 +67,7 @@ def register():
             email=form.email.data,
             password=form.password.data,
             locale=form.locale.data,
-            municipality_id=form.municipality_id.data,
+            territory_id=form.territory_id.data,
             next_path=request.args.get("next"),
         )
         db.session.commit()
@@ -144,14 +144,14 @@ def profile():
     bound = current_user.role == Role.STAFF
     form = ProfileForm(obj=current_user, municipality_fixed=bound)
     if request.method == "GET" and not bound:
-        form.municipality_id.data = current_user.municipality_id
+        form.territory_id.data = current_user.territory_id
     if form.validate_on_submit():
         try:
             services.update_profile(
                 current_user,
                 name=form.name.data,
                 locale=form.locale.data,
-                municipality_id=current_user.municipality_id if bound else form.municipality_id.data,
+                territory_id=current_user.territory_id if bound else form.territory_id.data,
             )
         except services.AccountError as exc:
             flash(str(exc), "error")
@@ -260,8 +260,8 @@ def business():
     org = current_user.organisation
     if org is None:
         form = OrganisationForm()
-        if request.method == "GET" and current_user.municipality_id:
-            form.municipality_id.data = current_user.municipality_id
+        if request.method == "GET" and current_user.territory_id:
+            form.territory_id.data = current_user.territory_id
         if form.validate_on_submit():
             try:
                 services.create_organisation(
@@ -269,7 +269,7 @@ def business():
                     name=form.name.data,
                     subsector=form.subsector.data,
                     size=form.size.data,
-                    municipality_id=form.municipality_id.data,
+                    territory_id=form.territory_id.data,
                 )
             except services.AccountError as exc:
                 flash(str(exc), "error")
@@ -287,7 +287,7 @@ def business():
             name=form.name.data,
             subsector=form.subsector.data,
             size=form.size.data,
-            municipality_id=form.municipality_id.data,
+            territory_id=form.territory_id.data,
         )
         db.session.commit()
         flash(_("The business details have been saved."), "success")

@@ -1,4 +1,4 @@
-"""Administration: users and roles, municipalities, the mail outbox."""
+"""Administration: users and roles, territories, the mail outbox."""
 
 from uprest.registry import Feature
 

@@ -15,7 +15,7 @@ def dashboard_cards(user: User) -> list[Card]:
     return [
         Card(
             _l("Administration"),
-            _l("Users, roles, municipalities and the mail outbox."),
+            _l("Users, roles, territories and the mail outbox."),
             url_for("admin.users"),
             _l("Open administration"),
         )

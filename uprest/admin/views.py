@@ -1,4 +1,4 @@
-"""Administration: users and roles, municipalities, the mail outbox."""
+"""Administration: users and roles, territories, the mail outbox."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from uprest import mail
 from uprest.accounts import services
+from uprest.accounts import territories as places
 from uprest.accounts.models import Role
-from uprest.admin.forms import MunicipalityForm, SearchForm, UserAdminForm
+from uprest.admin.forms import SearchForm, UserAdminForm, territory_form
 from uprest.extensions import db, paginate
 from uprest.security import roles_required
 
@@ -38,13 +39,13 @@ def edit_user(user_id: int):
     form = UserAdminForm(obj=user)
     if request.method == "GET":
         form.is_active.data = user.is_active_account
-        form.municipality_id.data = user.municipality_id
+        form.territory_id.data = user.territory_id
     if form.validate_on_submit():
         try:
             services.set_role(
                 user,
                 role=form.role.data,
-                municipality_id=form.municipality_id.data,
+                territory_id=form.territory_id.data,
                 is_active=form.is_active.data,
                 actor=current_user,
             )
@@ -57,35 +58,50 @@ def edit_user(user_id: int):
     return render_template("admin/user_edit.html", user=user, form=form)
 
 
-@bp.route("/municipalities", methods=["GET", "POST"])
-def municipalities():
-    form = MunicipalityForm()
-    if form.validate_on_submit():
-        try:
-            services.save_municipality(None, code=form.code.data, name=form.name.data, country=form.country.data)
-        except services.AccountError as exc:
-            form.code.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The municipality has been added."), "success")
-            return redirect(url_for("admin.municipalities"))
-    return render_template("admin/municipalities.html", rows=services.municipalities_with_counts(), form=form)
+@bp.route("/territories", methods=["GET", "POST"])
+def territories():
+    form = territory_form()
+    if form.validate_on_submit() and _save(None, form):
+        db.session.commit()
+        flash(_("The territory has been added."), "success")
+        return redirect(url_for("admin.territories"))
+    return render_template("admin/territories.html", nodes=places.tree(), kind_labels=places.KIND_LABELS, form=form)
 
 
-@bp.route("/municipalities/<int:mid>", methods=["GET", "POST"])
-def edit_municipality(mid: int):
-    muni = services.municipality_by_id(mid) or abort(404)
-    form = MunicipalityForm(obj=muni)
-    if form.validate_on_submit():
-        try:
-            services.save_municipality(muni, code=form.code.data, name=form.name.data, country=form.country.data)
-        except services.AccountError as exc:
-            form.code.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The municipality has been saved."), "success")
-            return redirect(url_for("admin.municipalities"))
-    return render_template("admin/municipality_edit.html", muni=muni, form=form)
+@bp.route("/territories/<int:tid>", methods=["GET", "POST"])
+def edit_territory(tid: int):
+    territory = places.by_id(tid) or abort(404)
+    form = territory_form(territory)
+    if form.validate_on_submit() and _save(territory, form):
+        db.session.commit()
+        flash(_("The territory has been saved."), "success")
+        return redirect(url_for("admin.territories"))
+    return render_template(
+        "admin/territory_edit.html", territory=territory, ancestors=places.ancestors(territory), form=form
+    )
+
+
+def _save(territory, form) -> bool:
+    """Save the form's territory; a rule of the tree that the form could not check (the code and the short name
+    it checks itself) is shown at the field "Lies in"."""
+    try:
+        places.save(territory, **form.values())
+    except places.TerritoryError as exc:
+        form.parent_id.errors.append(str(exc))
+        return False
+    return True
+
+
+@bp.route("/municipalities")
+def municipalities_moved():
+    """The old address of the territory list."""
+    return redirect(url_for("admin.territories"), 301)
+
+
+@bp.route("/municipalities/<int:mid>")
+def municipality_moved(mid: int):
+    """The old address of a territory's page."""
+    return redirect(url_for("admin.edit_territory", tid=mid), 301)
 
 
 @bp.route("/outbox")

@@ -29,7 +29,7 @@ from flask_smorest import abort
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy.orm import selectinload
 
-from uprest.accounts.services import municipality_by_code
+from uprest.accounts.territories import by_code as territory_by_code
 from uprest.api.modules import link_header
 from uprest.api.schemas import Clamped, I18nOptional, Schema, page_headers, uri
 from uprest.api.views import bp
@@ -220,7 +220,7 @@ def _venue(session: Session, venue: Venue) -> dict[str, Any]:
         "name": venue.name,
         "address": rules.address(venue.name, venue.street, venue.postal_code, venue.town),
         "town": venue.town,
-        "municipality": venue.municipality.code if venue.municipality is not None else None,
+        "municipality": venue.territory.code if venue.territory is not None else None,
         "country": venue.country,
         "timezone": venue.timezone,
         "local_start": rules.local_time(session.starts_at, venue.timezone),
@@ -283,7 +283,7 @@ def sessions(page: int, per_page: int, **filters):
     """The upcoming local sessions and events (on-site, hybrid, virtual, satellite), a page at a time"""
     module = (filters.get("module") or "").strip() or None
     stmt = services.upcoming(
-        municipality_id=_code_filter(filters.get("municipality"), municipality_by_code),
+        territory_id=_code_filter(filters.get("municipality"), territory_by_code),
         provider_id=_code_filter(filters.get("provider"), providers.by_slug),
         town=filters.get("town"),
         module=module,
@@ -294,7 +294,7 @@ def sessions(page: int, per_page: int, **filters):
         free_seats=filters["has_seats"],
         include_cancelled=filters["include_cancelled"],
     ).options(
-        selectinload(Session.venues).selectinload(Venue.municipality),
+        selectinload(Session.venues).selectinload(Venue.territory),
         selectinload(Session.provider),
         selectinload(Session.module).selectinload(Module.published_version),
     )

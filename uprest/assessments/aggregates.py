@@ -29,12 +29,15 @@ def latest_results(people, *, since: datetime | None = None, until: datetime | N
     """A subquery with one row per person and competence of each person's latest submitted run (submitted in
     [since, until) when given): ``user_id``, ``subsector`` (the one `people` gives, else the sub-sector the run
     was taken for), ``competence_key``, ``gap`` (levels missing to the target, 0 when met) and ``below`` (1 when
-    below the target, else 0). `people` is a select of (user_id, subsector)."""
+    below the target, else 0). `people` is a select of (user_id, subsector, ...): its other columns (e.g. where the
+    person is) are carried through."""
     who = people.subquery("people")
+    extra = [column for column in who.c if column.key not in ("user_id", "subsector")]
     runs = db.select(
         AssessmentRun.id.label("run_id"),
         AssessmentRun.user_id.label("user_id"),
         func.coalesce(who.c.subsector, AssessmentRun.subsector).label("subsector"),
+        *extra,
         func.row_number()
         .over(
             partition_by=AssessmentRun.user_id,
@@ -52,6 +55,7 @@ def latest_results(people, *, since: datetime | None = None, until: datetime | N
         db.select(
             latest.c.user_id,
             latest.c.subsector,
+            *(latest.c[column.key] for column in extra),
             AssessmentResult.competence_key,
             AssessmentResult.gap,
             case((AssessmentResult.gap > 0, 1), else_=0).label("below"),

@@ -15,12 +15,15 @@ def seed_demo() -> None:
         submit_demo_assessment(user)
 
 
-def submit_demo_assessment(user, *, subsector: str = "accommodation", job_role: str = "reception", rng=None) -> None:
+def submit_demo_assessment(
+    user, *, subsector: str = "accommodation", job_role: str = "reception", rng=None, submitted_at=None
+) -> None:
     """Take and submit the reception assessment of accommodation (or of `subsector` and `job_role`) for `user`,
     once (flushes): confident in the lower bands, less so higher up, stronger in some competences than in
     others, and one knowledge question in four answered wrongly, so the result shows targets met, gaps and a
     tempered level. With `rng` (a random.Random) each competence's strength is drawn from it instead (varied
-    demo people for the reports)."""
+    demo people for the reports); with `submitted_at` (a UTC datetime in the past) the run is dated then (demo
+    people assessed over the past quarters, for the reports' trend)."""
     if services.latest_submitted_run(user) is not None or services.open_run(user):
         return
     try:
@@ -44,3 +47,6 @@ def submit_demo_assessment(user, *, subsector: str = "accommodation", job_role: 
                 answers[item.id] = right if (item.id + n) % 4 else (right + 1) % len(item.choices)
     services.save_answers(run, answers, go_to_page=len(pages))
     services.submit_run(run)
+    if submitted_at is not None:
+        run.started_at = run.submitted_at = submitted_at
+        db.session.flush()

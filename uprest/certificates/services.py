@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_
 
+from uprest import cache
 from uprest.accounts.models import User
 from uprest.catalog import services as catalog
 from uprest.catalog.models import Module
@@ -187,6 +188,8 @@ def revoke(certificate: Certificate, by: User | None, reason: str) -> bool:
         execution_options={"synchronize_session": False},
     ).rowcount
     db.session.expire(certificate, ["revoked_at", "revoked_by_id", "revocation_reason"])
+    if won:
+        cache.bump(HELD)
     return bool(won)
 
 
@@ -301,9 +304,20 @@ def erase_user_data(user: User) -> None:
         execution_options={"synchronize_session": False},
     )
     db.session.flush()
+    cache.bump(HELD)
 
 
 # --- what the municipality reports count (uprest.reports) ---------------------------------------------------
+
+
+#: The generation of the certificates held (uprest.cache): replaced by every issuance, revocation and erasure, so
+#: that what other features count from them (the municipality reports' funnel) can be kept until the next change.
+HELD = "certificates-held"
+cache.watch(HELD, Certificate)
+
+
+def held_generation() -> str:
+    return cache.generation(HELD)
 
 
 def certified_people(people):

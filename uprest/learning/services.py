@@ -16,6 +16,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from uprest import cache as generations
 from uprest.accounts.models import User
 from uprest.assessments import services as assessments
 from uprest.catalog import services as catalog
@@ -202,6 +203,7 @@ def complete_if_done(enrolment: Enrolment) -> Completion | None:
     db.session.expire(enrolment, ["status", "completed_at"])
     if not won:
         return None
+    generations.bump(PROGRESS)  # a conditional update: no ORM flush tells the watch
     user = db.session.get(User, enrolment.user_id)
     completion = Completion(enrolment)
     before = {key: cur.level for key, cur in frameworks.current_levels(user).items()}
@@ -419,6 +421,16 @@ def erase_user_data(user: User) -> None:
 
 
 # --- what the municipality reports count (uprest.reports) ---------------------------------------------------
+
+
+#: The generation of the enrolments (uprest.cache): replaced by every enrolment added, changed or completed, so that
+#: what other features count from them (the municipality reports' funnel) can be kept until the next change.
+PROGRESS = "learning-progress"
+generations.watch(PROGRESS, Enrolment)
+
+
+def progress_generation() -> str:
+    return generations.generation(PROGRESS)
 
 
 def progress_of_people(people):

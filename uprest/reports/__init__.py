@@ -10,7 +10,9 @@ from uprest.registry import Feature
 feature = Feature(
     "reports",
     order=60,
-    blueprints=("uprest.reports.views:bp",),
+    models="uprest.reports.models",
+    blueprints=("uprest.reports.views:bp", "uprest.reports.publish_views:bp", "uprest.reports.opendata_views:bp"),
     demo="uprest.reports.cli:seed_demo",
     dashboard_cards="uprest.reports.cards:dashboard_cards",
+    api=("uprest.api.territories",),
 )

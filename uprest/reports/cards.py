@@ -10,9 +10,9 @@ from uprest.registry import Card
 
 
 def dashboard_cards(user: User) -> list[Card]:
-    if user.role not in (Role.STAFF, Role.ADMIN):
+    if user.role not in (Role.STAFF, Role.CONSORTIUM, Role.ADMIN):
         return []
-    return [
+    cards = [
         Card(
             _l("Skills-gap map"),
             _l("Where the people of your municipality are below their skills targets, by competence and sub-sector."),
@@ -20,3 +20,13 @@ def dashboard_cards(user: User) -> list[Card]:
             _l("Open the skills-gap map"),
         )
     ]
+    if user.role in (Role.CONSORTIUM, Role.ADMIN) or user.territory_id is not None:
+        cards.append(
+            Card(
+                _l("Compare territories"),
+                _l("The main figures of several territories side by side, each under the same privacy rule."),
+                url_for("reports.compare"),
+                _l("Compare territories"),
+            )
+        )
+    return cards

@@ -1,6 +1,7 @@
 """The reports' part of ``flask seed-demo``: a synthetic population of assessed people over the demo
-municipalities, so that the demo staff account (Kvarner) sees a real skills-gap map, and what some of them went on
-to do (enrolled in a module, completed it and so earned its certificate), for the participation funnel.
+territories, so that the demo staff account (Kvarner) sees a real skills-gap map, and what some of them went on
+to do (enrolled in a module, completed it and so earned its certificate), for the participation funnel; the
+demo staff member has published the last ended quarter of Kvarner and Rijeka as open data.
 
 Clearly demo data: addresses demo+reports-N@demo.uprest.eu, names "Demo person N", businesses "Demo business N";
 they cannot log in. Made once (idempotent): people who already have a submitted assessment are left as they are.
@@ -9,6 +10,7 @@ they cannot log in. Made once (idempotent): people who already have a submitted 
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
@@ -20,8 +22,22 @@ from uprest.catalog import services as catalog
 from uprest.learning import quizzes
 from uprest.learning import services as learning
 
-#: People per demo municipality (the demo staff account's Kvarner gets the most).
-DEMO_POPULATION = {"kvarner": 150, "vanersborg": 20, "trollhattan": 20, "cervia": 20, "ravenna": 20, "pori": 20}
+#: People per demo territory (by short name): the demo staff account's region, Kvarner, gets the most, over its
+#: municipalities (Mali Lošinj is small on purpose, so that its map shows hidden cells) and a few people who have
+#: not said their municipality (they count in the region only).
+DEMO_POPULATION = {
+    "rijeka": 50,
+    "opatija": 35,
+    "crikvenica": 25,
+    "krk": 20,
+    "mali-losinj": 12,
+    "kvarner": 8,
+    "vanersborg": 20,
+    "trollhattan": 20,
+    "cervia": 20,
+    "ravenna": 20,
+    "pori": 20,
+}
 #: Sub-sectors of their businesses, weighted (accommodation and food the most common, as in the partners' regions).
 DEMO_SUBSECTORS = ["accommodation"] * 5 + ["food_beverage"] * 3 + ["tour_operator"] * 2 + ["beach"] * 2
 #: Each demo person owns their business and takes the owner's assessment: everyone of a sub-sector is assessed on
@@ -32,17 +48,20 @@ SEED = 14
 #: (completing issues its certificate). Online modules, so that no session is needed.
 DEMO_ENROLLED, DEMO_COMPLETED = 0.6, 0.55
 DEMO_MODULES = ("digital-tools", "cybersecurity-gdpr")
+#: The demo people were assessed over this many quarters, up to today.
+DEMO_QUARTERS = 5
 
 
 def seed_demo() -> None:
     """Add the demo people with a business each and a submitted assessment each (idempotent; flushes)."""
     rng = random.Random(SEED)
     spec = []
-    for muni, size in DEMO_POPULATION.items():
+    for territory, size in DEMO_POPULATION.items():
         for _ in range(size):
             n = len(spec) + 1
-            spec.append((f"demo+reports-{n}@{DEMO_DOMAIN}", f"Demo person {n}", muni))
+            spec.append((f"demo+reports-{n}@{DEMO_DOMAIN}", f"Demo person {n}", territory))
     people = demo_people(spec)
+    now = datetime.now(UTC)
     for n, person in enumerate(people, start=1):
         subsector = rng.choice(DEMO_SUBSECTORS)
         person_rng = random.Random(SEED * 100_000 + n)
@@ -52,10 +71,48 @@ def seed_demo() -> None:
                 name=f"Demo business {n}",
                 subsector=subsector,
                 size="micro",
-                municipality_id=person.municipality_id,
+                territory_id=person.territory_id,
             )
-        submit_demo_assessment(person, subsector=subsector, job_role=DEMO_ROLE, rng=person_rng)
+        submit_demo_assessment(
+            person, subsector=subsector, job_role=DEMO_ROLE, rng=person_rng, submitted_at=_demo_date(n, now)
+        )
     _learning(people)
+    _publish()
+
+
+def _publish() -> None:
+    """The demo staff member has published the last ended quarter of Kvarner and of Rijeka as open data (once:
+    a period published already is left as it is), so that /open-data and the public API have a dataset."""
+    from uprest.accounts import territories
+    from uprest.extensions import db, utcnow
+    from uprest.reports import publication
+    from uprest.reports.models import Publication
+
+    staff = accounts.user_by_email(f"staff@{DEMO_DOMAIN}")
+    if staff is None:
+        return
+    period = publication.publishable_periods(utcnow())[0]
+    with current_app.test_request_context():
+        for code in ("kvarner", "rijeka"):
+            territory = territories.by_code(code)
+            if territory is None:
+                continue
+            done = publication.publications(territory).where(
+                Publication.territory_id == territory.id, Publication.period == period
+            )
+            if db.session.scalar(done) is None:  # published, or published and withdrawn: left as it is
+                publication.publish(territory, period, staff)
+
+
+def _demo_date(n: int, now: datetime) -> datetime:
+    """When demo person `n` was assessed: spread over the last DEMO_QUARTERS quarters (more recently more people,
+    as a programme that grows), never in the future."""
+    quarters_back = [0, 0, 0, 1, 1, 1, 2, 2, 3, 4][n % 10] % DEMO_QUARTERS
+    start = datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1, tzinfo=UTC)
+    for _ in range(quarters_back):
+        start = datetime(start.year - (start.month == 1), (start.month - 4) % 12 + 1, 1, tzinfo=UTC)
+    moment = start + timedelta(days=(n * 7) % 80, hours=9 + n % 8)
+    return min(moment, now - timedelta(minutes=n % 50 + 1))
 
 
 def _learning(people) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, ValidationError
+from wtforms import SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.validators import Optional
 
+from uprest.accounts import territories
 from uprest.accounts.forms import subsector_choices
 from uprest.reports.services import quarter_bounds
 
@@ -15,13 +16,15 @@ class MapFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    municipality = SelectField(_l("Municipality"), validators=[Optional()], validate_choice=False)
+    territory = SelectField(_l("Territory"), validators=[Optional()], validate_choice=False)
     subsector = SelectField(_l("Sub-sector"), validators=[Optional()], validate_choice=False)
     period = StringField(_l("Quarter"), validators=[Optional()], render_kw={"placeholder": "2026Q4", "size": 8})
 
-    def validate_municipality(self, field):
-        if field.data not in {value for value, _label in field.choices}:
-            raise ValidationError(_l("Please choose a municipality from the list."))
+    def validate_territory(self, field):
+        found = territories.by_code(field.data)
+        if found is None or found.code not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose a territory from the list."))
+        field.data = found.code
 
     def validate_subsector(self, field):
         if field.data not in {value for value, _label in field.choices}:
@@ -34,12 +37,35 @@ class MapFilterForm(FlaskForm):
             raise ValidationError(_l("Enter a quarter as year and quarter, for example 2026Q4.")) from None
 
 
-def map_filter_form(formdata, *, municipalities: list[tuple[str, str]] | None) -> MapFilterForm:
-    """The filters; `municipalities` (code, name) for admins, who choose one; None for staff (their own)."""
+def map_filter_form(formdata, *, places: list[tuple[str, str]] | None, blank: bool = True) -> MapFilterForm:
+    """The filters; `places` (code, label) are the territories to choose from (None: no choice, the staff
+    member's own territory); `blank` offers "— Choose —" (administrators, who have no territory of their own)."""
     form = MapFilterForm(formdata=formdata)
-    if municipalities is None:
-        del form.municipality
+    if places is None:
+        del form.territory
     else:
-        form.municipality.choices = [("", _l("— Choose —")), *municipalities]
+        form.territory.choices = [("", _l("— Choose —"))] * blank + [*places]
+    form.subsector.choices = [("", _l("All sub-sectors")), *subsector_choices()]
+    return form
+
+
+class CompareForm(MapFilterForm):
+    """The territories to compare (checkboxes), with the map's sub-sector and period filters."""
+
+    territories = SelectMultipleField(_l("Territories"), validators=[Optional()], validate_choice=False)
+
+    def validate_territories(self, field):
+        allowed = {value for value, _label in field.choices}
+        if any(code not in allowed for code in field.data or ()):
+            raise ValidationError(_l("Please choose territories from the list."))
+        if len(field.data or ()) > self.max_territories:
+            raise ValidationError(_l("Choose at most %(n)s territories.", n=self.max_territories))
+
+
+def compare_form(formdata, *, places: list[tuple[str, str]], max_territories: int) -> CompareForm:
+    form = CompareForm(formdata=formdata)
+    del form.territory
+    form.max_territories = max_territories
+    form.territories.choices = places
     form.subsector.choices = [("", _l("All sub-sectors")), *subsector_choices()]
     return form

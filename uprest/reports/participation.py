@@ -11,19 +11,24 @@ completion as an enrolment), so each person is in exactly one of the disjoint gr
 not completed", "completed, not certified", "certified". Re-assessment: assessed twice or more (by today), and
 whether the latest assessment shows a smaller total gap than the first.
 
-**One system for every period.** A person assessed in several quarters counts in each of them and once in "all
-time", so quarters do not add up to all time. The atomic cells are therefore (the set of quarters the person was
-assessed in, stage, re-assessment status): every published count of every quarter with data and of all time is a
-sum of them, and one decision covers them all, so that no period can be differenced against the others. The
-published cells per period are the cumulative stages, the groups between them (what a funnel shows as its
-drop-off), the people re-assessed, improved, not improved and assessed once. Businesses are their own system.
+**One system for the whole tree and every period.** Staff see their territory and every territory below it, so
+the figures of a region and of each of its municipalities are published. A person assessed in several quarters
+counts in each of them and once in "all time", so quarters do not add up to all time. The atomic cells are
+therefore (place, the set of quarters the person was assessed in, stage, re-assessment status), where the place is
+the territory the person is in: every published count of every territory of the tree (under its root, a country),
+of every quarter with data and of all time is a sum of them, and one decision covers them all, so that no
+territory or period can be differenced against the others. The published cells per territory and period are the
+cumulative stages, the groups between them (what a funnel shows as its drop-off), the people re-assessed,
+improved, not improved and assessed once. Businesses are their own system, over (the set of (place, quarter) in
+which some of their people were assessed).
 
-**Figures another page shows.** The skills-gap map shows the number of people assessed of every period; it hides
-that count only when it is under k (it is the largest count of its table, which complementary suppression never
-picks). Here those counts are *known* to the attacker: `decide` keeps them shown and protects every other cell
-as if they were, so the two pages never disagree on them and nothing hidden here is worked out with the map's
-help (beyond what the map's own period totals give away: see the docs). The trend's "below target in at least one
-competence" is the map's own figure of the quarter, taken from the map's decision.
+**Figures another page shows.** The skills-gap map shows the number of people assessed of every territory and
+period, decided over the same tree (`services.decisions`). Where the map shows it, it is *known* to the attacker:
+`decide` keeps it shown and protects every other cell as if it were, so the two pages never disagree on it and
+nothing hidden here is worked out with the map's help (beyond what the map's own period totals give away: see the
+docs). Where the map hides it (under k, or to protect a smaller territory: a region minus its other
+municipalities), it is hidden here too. The trend's "below target in at least one competence" is the map's own
+figure of the quarter, taken from the map's decision.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from datetime import datetime
 from fractions import Fraction
 from types import MappingProxyType
 
+from uprest import cache
 from uprest.accounts import aggregates as accounts
-from uprest.accounts.models import Municipality
+from uprest.accounts import territories
+from uprest.accounts.models import Territory
 from uprest.assessments import aggregates as assessments
 from uprest.certificates import services as certificates
 from uprest.extensions import db, utcnow
@@ -72,8 +79,10 @@ CELLS = {
     "assessed_once": lambda stage, retest: retest == ONCE,
 }
 
-#: An atomic cell of people: (the quarters they were assessed in, stage, re-assessment).
-Atom = tuple[frozenset, int, int]
+#: An atomic cell of people: (place, the quarters they were assessed in, stage, re-assessment).
+Atom = tuple[int, frozenset, int, int]
+#: The territories of a tree: territory id -> the places it covers (itself and every territory below it).
+Nodes = Mapping[int, frozenset]
 
 
 # --- quarters -----------------------------------------------------------------------------------------------
@@ -104,27 +113,43 @@ def trend_quarters(first: str | None, now: datetime) -> list[str]:
 # --- the pure model -----------------------------------------------------------------------------------------
 
 
-def published_cells(atoms: Iterable[Atom], quarters: Sequence[str]) -> dict:
-    """Every count of people the participation page, its exports and its trend can show, for every quarter with
-    data and all time: (figure, period) -> the atoms it covers."""
+def published_cells(atoms: Iterable[Atom], quarters: Sequence[str], nodes: Nodes) -> dict:
+    """Every count of people the participation page, its exports and its trend can show, for every territory of
+    the tree with somebody in it (`nodes`), every quarter with data and all time: (figure, territory, period) ->
+    the atoms it covers."""
     atoms = list(atoms)
     cells = {}
-    for period in [*quarters, ALL]:
-        members = [a for a in atoms if period == ALL or period in a[0]]
-        for figure, covers in CELLS.items():
-            cells[(figure, period)] = [a for a in members if covers(a[1], a[2])]
+    for node, members in sorted(nodes.items()):
+        inside = [a for a in atoms if a[0] in members]
+        if not inside:
+            continue
+        for period in [*quarters, ALL]:
+            in_period = [a for a in inside if period == ALL or period in a[1]]
+            for figure, covers in CELLS.items():
+                cells[(figure, node, period)] = [a for a in in_period if covers(a[2], a[3])]
     return cells
 
 
-def business_cells(atoms: Iterable[frozenset], quarters: Sequence[str]) -> dict:
-    """The businesses assessed (a business counts when one of its people is assessed) of every period."""
+def business_cells(atoms: Iterable[frozenset], quarters: Sequence[str], nodes: Nodes) -> dict:
+    """The businesses assessed of every territory and period: a business counts in a territory and period when
+    one of its people in that territory was assessed in it. Its atom is the set of those (place, quarter)."""
     atoms = list(atoms)
-    return {("businesses", p): [a for a in atoms if p == ALL or p in a] for p in [*quarters, ALL]}
+    cells = {}
+    for node, members in sorted(nodes.items()):
+        inside = [a for a in atoms if any(place in members for place, _q in a)]
+        if not inside:
+            continue
+        for period in [*quarters, ALL]:
+            cells[("businesses", node, period)] = [
+                a for a in inside if any(place in members and period in (ALL, q) for place, q in a)
+            ]
+    return cells
 
 
-def known_cells(quarters: Sequence[str]) -> set:
-    """The cells the skills-gap map shows too (its people assessed of every period)."""
-    return {("assessed", p) for p in [*quarters, ALL]}
+def known_cells(quarters: Sequence[str], nodes: Nodes) -> set:
+    """The cells the skills-gap map publishes too: the people assessed of every territory and period. (Those the
+    map hides are not known: `decisions` takes them out and hides them here too.)"""
+    return {("assessed", node, p) for node in nodes for p in [*quarters, ALL]}
 
 
 def _decision(k: int, shown: Iterable, totals: Mapping, primary: Iterable = ()) -> rules.Decision:
@@ -250,7 +275,7 @@ class TrendRow:
 
 @dataclass
 class Participation:
-    territory: Municipality
+    territory: Territory
     period: str | None
     k: int
     funnel: Funnel
@@ -259,13 +284,13 @@ class Participation:
 
 @dataclass
 class Counts:
-    """What the database gives (grouped, never per person)."""
+    """What the database gives for a whole tree (grouped, never per person)."""
 
     quarters: list[str]  # every quarter from the first with data to the last
     people: dict  # Atom -> number of people
     hours: dict  # Atom -> workload hours of the modules they completed
-    closed: dict  # (quarters, levels closed) -> number of people re-assessed with a smaller gap
-    businesses: dict  # frozenset of quarters -> number of businesses
+    closed: dict  # (place, quarters, levels closed) -> number of people re-assessed with a smaller gap
+    businesses: dict  # frozenset of (place, quarter) -> number of businesses
 
 
 # --- the queries --------------------------------------------------------------------------------------------
@@ -289,9 +314,25 @@ def _quarters_in(masks: Sequence, quarters: Sequence[str]) -> frozenset:
     )
 
 
-def count(territory: Municipality) -> Counts:
-    """Aggregate the territory's people and businesses in SQL: per (quarters assessed, stage, re-assessment)."""
-    people = services.people_in(territory)
+def count(root: Territory) -> Counts:
+    """The counts of `root`'s tree (`_count`), kept per worker until an assessment, a person's place, an enrolment
+    or a certificate changes (the generation tokens of the four are part of the key)."""
+    key = (
+        "reports:participation",
+        root.id,
+        assessments.results_generation(),
+        accounts.people_generation(),
+        learning.progress_generation(),
+        certificates.held_generation(),
+    )
+    return cache.pages().get_or_make(key, lambda: _count(root))
+
+
+def _count(root: Territory) -> Counts:
+    """Aggregate the people and businesses of `root` and everything below it in SQL: per (place, quarters
+    assessed, stage, re-assessment)."""
+    people = services.people_in(root)
+    where = people.subquery("placed")
     runs = assessments.run_totals(people)
     r = runs.c
     first, last = db.session.execute(db.select(db.func.min(r.submitted_at), db.func.max(r.submitted_at))).one()
@@ -324,6 +365,7 @@ def count(territory: Municipality) -> Counts:
     # match a CASE with bound parameters in SELECT and GROUP BY).
     person = (
         db.select(
+            where.c.place,
             *(p[f"m{j}"] for j in range(len(masks))),
             stage.label("stage"),
             db.case((p.runs < 2, ONCE), (improved, IMPROVED), else_=NOT_IMPROVED).label("retest"),
@@ -331,31 +373,70 @@ def count(territory: Municipality) -> Counts:
             db.func.coalesce(progress.c.hours, 0.0).label("hours"),
         )
         .select_from(per_person)
+        .join(where, where.c.user_id == p.user_id)
         .outerjoin(progress, progress.c.user_id == p.user_id)
         .outerjoin(certified, certified.c.user_id == p.user_id)
         .subquery("person")
     )
-    keys = [*(person.c[f"m{j}"] for j in range(len(masks))), person.c.stage, person.c.retest, person.c.closed]
-    rows = db.session.execute(db.select(*keys, db.func.count(), db.func.sum(person.c.hours)).group_by(*keys))
+    c = person.c
+    keys = [c.place, *(c[f"m{j}"] for j in range(len(masks))), c.stage, c.retest, c.closed]
+    rows = db.session.execute(db.select(*keys, db.func.count(), db.func.sum(c.hours)).group_by(*keys))
     counts = Counts(quarters, {}, {}, {}, {})
-    for *bits, stage_, retest_, closed_, n, hours in rows:
-        atom = (_quarters_in(bits, quarters), int(stage_), int(retest_))
+    for place, *bits, stage_, retest_, closed_, n, hours in rows:
+        atom = (int(place), _quarters_in(bits, quarters), int(stage_), int(retest_))
         counts.people[atom] = counts.people.get(atom, 0) + int(n)
         counts.hours[atom] = counts.hours.get(atom, 0.0) + float(hours or 0)
         if closed_ is not None:
-            key = (atom[0], int(closed_))
+            key = (atom[0], atom[1], int(closed_))
             counts.closed[key] = counts.closed.get(key, 0) + int(n)
+    # Businesses: grouped by (business, place) in SQL, each business's (place, quarter) pairs merged here.
     businesses = accounts.businesses_of(people).subquery("businesses")
-    per_business = (
-        db.select(businesses.c.organisation_id, *_masks(r.submitted_at, quarters))
-        .join(runs, r.user_id == businesses.c.user_id)
-        .group_by(businesses.c.organisation_id)
-        .subquery("per_business")
-    )
-    b = [per_business.c[f"m{j}"] for j in range(len(masks))]
-    for *bits, n in db.session.execute(db.select(*b, db.func.count()).group_by(*b)):
-        counts.businesses[_quarters_in(bits, quarters)] = int(n)
+    b = businesses.c
+    merged: dict = {}
+    for business, place, *bits in db.session.execute(
+        db.select(b.organisation_id, where.c.place, *_masks(r.submitted_at, quarters))
+        .select_from(businesses)
+        .join(where, where.c.user_id == b.user_id)
+        .join(runs, r.user_id == b.user_id)
+        .group_by(b.organisation_id, where.c.place)
+    ):
+        merged.setdefault(business, set()).update((int(place), q) for q in _quarters_in(bits, quarters))
+    for pairs in merged.values():
+        atom = frozenset(pairs)
+        counts.businesses[atom] = counts.businesses.get(atom, 0) + 1
     return counts
+
+
+def tree_nodes(root: Territory) -> dict[int, frozenset]:
+    """Every territory of the tree of `root` -> the places it covers (itself and every territory below it)."""
+    nodes: dict[int, set] = {}
+    chain: list[int] = []
+    for node in territories.tree(under=root.id):
+        del chain[node.depth :]
+        chain.append(node.territory.id)
+        for above in chain:
+            nodes.setdefault(above, set()).add(node.territory.id)
+    return {node: frozenset(members) for node, members in nodes.items()}
+
+
+def hidden_by(decided: Mapping, period: str) -> set:
+    """("assessed", territory, period) for every territory whose count of people assessed (all sub-sectors) the
+    skills-gap map's decisions `decided` (by system, `services.decisions`) of `period` hide."""
+    return {
+        ("assessed", name[1], period)
+        for decision in decided.values()
+        for name in decision.suppressed
+        if len(name) == 3 and name[0] == "people" and name[2] == services.ALL
+    }
+
+
+def map_hidden(root: Territory, quarters: Sequence[str], k: int) -> set:
+    """`hidden_by` of the map of the tree of `root` in every period: each of `quarters` and all time."""
+    hidden = set()
+    for period in [*quarters, ALL]:
+        since, until = services.quarter_bounds(period) if period != ALL else (None, None)
+        hidden |= hidden_by(services.decisions(root, since=since, until=until, k=k)[1], period)
+    return hidden
 
 
 # --- the page -----------------------------------------------------------------------------------------------
@@ -367,28 +448,32 @@ class Decisions:
     businesses: rules.Decision
     counts: Counts
     published: dict
+    nodes: Nodes
 
 
-def decisions(counts: Counts, k: int) -> Decisions:
-    """The decision over every period at once (one system of people, one of businesses). A period with fewer than
-    k people assessed shows nothing else, not even a 0 (which would say something about all of those few people,
-    whose number the map's period totals may give away)."""
-    published = published_cells(counts.people, counts.quarters)
+def decisions(counts: Counts, k: int, nodes: Nodes, hidden_by_map: Iterable = ()) -> Decisions:
+    """The decision over every territory of the tree and every period at once (one system of people, one of
+    businesses). `hidden_by_map` names the people assessed that the skills-gap map hides (`map_hidden`): hidden
+    here too, and not known; the others are known. A territory and period with fewer than k people assessed shows
+    nothing else, not even a 0 (which would say something about all of those few people, whose number the map's
+    period totals may give away)."""
+    published = published_cells(counts.people, counts.quarters, nodes)
     small = {
-        p for (figure, p), keys in published.items() if figure == "assessed" and 0 < _total(keys, counts.people) < k
+        name[1:] for name, keys in published.items() if name[0] == "assessed" and 0 < _total(keys, counts.people) < k
     }
+    hidden = set(hidden_by_map) & set(published)
     people = decide(
         published,
         counts.people,
         k,
-        known=known_cells(counts.quarters),
-        must_suppress={name for name in published if name[1] in small},
+        known=known_cells(counts.quarters, nodes) - hidden,
+        must_suppress={name for name in published if name[1:] in small} | hidden,
     )
-    business_published = business_cells(counts.businesses, counts.quarters)
+    business_published = business_cells(counts.businesses, counts.quarters, nodes)
     businesses = rules.suppress(
-        business_published, counts.businesses, k, must_suppress={n for n in business_published if n[1] in small}
+        business_published, counts.businesses, k, must_suppress={n for n in business_published if n[1:] in small}
     )
-    return Decisions(people, businesses, counts, published)
+    return Decisions(people, businesses, counts, published, nodes)
 
 
 def _total(keys, atomic_counts: Mapping) -> int:
@@ -396,7 +481,7 @@ def _total(keys, atomic_counts: Mapping) -> int:
 
 
 def _figure(decision: rules.Decision, name, of=None) -> Figure:
-    """The figure of cell `name`; a cell that is not published (a period without data) counts 0."""
+    """The figure of cell `name`; a cell that is not published (a period or a territory without data) counts 0."""
     if name in decision.suppressed:
         return Figure(None, True)
     if name not in decision.shown:
@@ -405,34 +490,35 @@ def _figure(decision: rules.Decision, name, of=None) -> Figure:
     return Figure(decision.count(name), False, share)
 
 
-def funnel(d: Decisions, period: str) -> Funnel:
-    """The funnel and outcomes of `period` (a quarter or ALL) as the decision shows them."""
+def funnel(d: Decisions, node: int, period: str) -> Funnel:
+    """The funnel and outcomes of territory `node` in `period` (a quarter or ALL) as the decision shows them."""
     people = d.people
-    assessed = ("assessed", period)
+    assessed = ("assessed", node, period)
     stages = []
     for i, key in enumerate(STAGES):
-        stopped = _figure(people, (STOPPED[i], period), assessed) if i < len(STOPPED) else None
-        stages.append(Stage(key, _figure(people, (key, period), assessed), stopped))
-    completed = ("completed", period)
+        stopped = _figure(people, (STOPPED[i], node, period), assessed) if i < len(STOPPED) else None
+        stages.append(Stage(key, _figure(people, (key, node, period), assessed), stopped))
+    completed = ("completed", node, period)
     hours = sum(d.counts.hours.get(a, 0.0) for a in d.published.get(completed, ()))
-    improved = ("improved", period)
-    closed = [(v, n) for (qs, v), n in d.counts.closed.items() if period == ALL or period in qs]
+    improved = ("improved", node, period)
+    members = d.nodes.get(node, frozenset())
+    closed = [(v, n) for (place, qs, v), n in d.counts.closed.items() if place in members and period in (ALL, *qs)]
     return Funnel(
-        businesses=_figure(d.businesses, ("businesses", period)),
+        businesses=_figure(d.businesses, ("businesses", node, period)),
         stages=tuple(stages),
         hours=people.figure(completed, round(hours, 1)),
-        reassessed=_figure(people, ("reassessed", period), assessed),
-        improved=_figure(people, improved, ("reassessed", period)),
+        reassessed=_figure(people, ("reassessed", node, period), assessed),
+        improved=_figure(people, improved, ("reassessed", node, period)),
         median_closed=people.figure(improved, median_of(closed)),
     )
 
 
-def trend(territory: Municipality, d: Decisions, quarters: Sequence[str]) -> list[TrendRow]:
+def trend(territory: Territory, d: Decisions, quarters: Sequence[str]) -> list[TrendRow]:
     """The headline figures of each quarter; "below target" comes from the skills-gap map of the quarter."""
-    people = d.people
+    people, node = d.people, territory.id
     rows = []
     for q in quarters:
-        assessed = _figure(people, ("assessed", q))
+        assessed = _figure(people, ("assessed", node, q))
         below = Figure(0, False)
         if assessed.count != 0:
             total = services.skills_gap_map(territory, period=q).total
@@ -442,25 +528,49 @@ def trend(territory: Municipality, d: Decisions, quarters: Sequence[str]) -> lis
                 q,
                 assessed,
                 below,
-                *(_figure(people, (key, q), ("assessed", q)) for key in ("enrolled", "completed", "certified")),
+                *(
+                    _figure(people, (key, node, q), ("assessed", node, q))
+                    for key in ("enrolled", "completed", "certified")
+                ),
             )
         )
     return rows
 
 
+def _decided(counts: Counts, k: int, nodes: Nodes, hidden: set) -> Decisions:
+    """`decisions`, kept per worker by the data it is made from (the decision depends on nothing else; the counts
+    are made again on every request, so hours and medians are always current)."""
+    key = (
+        "reports:participation",
+        k,
+        tuple(counts.quarters),
+        frozenset(counts.people.items()),
+        frozenset(counts.businesses.items()),
+        frozenset(nodes.items()),
+        frozenset(hidden),
+    )
+    d = cache.pages().get_or_make(key, lambda: decisions(counts, k, nodes, hidden))
+    return Decisions(d.people, d.businesses, counts, d.published, nodes)
+
+
 def participation_view(
-    territory: Municipality, *, period: str | None = None, with_trend: bool = True, now: datetime | None = None
+    territory: Territory, *, period: str | None = None, with_trend: bool = True, now: datetime | None = None
 ) -> Participation:
     """The participation page of `territory` in `period` ('2026Q4'; None: all time) and (`with_trend`) its trend,
-    every count decided by the rule with k = REPORTS_MIN_GROUP. The decision is the same whatever the period asked
-    for: it covers every period at once."""
+    every count decided by the rule with k = REPORTS_MIN_GROUP. The decision is the same whatever the territory of
+    the tree and the period asked for: it covers them all at once, with the map's decisions of every period."""
     k = services.min_group()
-    d = decisions(count(territory), k)
-    quarters = trend_quarters(d.counts.quarters[0], now or utcnow()) if with_trend and d.counts.quarters else []
+    root = services.decision_root(territory)
+    counts = count(root)
+    nodes = tree_nodes(root)
+    d = _decided(counts, k, nodes, map_hidden(root, counts.quarters, k) if counts.quarters else set())
+    members = nodes.get(territory.id, frozenset())
+    first = min((min(a[1]) for a in counts.people if a[0] in members), default=None)
+    quarters = trend_quarters(first, now or utcnow()) if with_trend else []
     return Participation(
         territory=territory,
         period=period,
         k=k,
-        funnel=funnel(d, period or ALL),
+        funnel=funnel(d, territory.id, period or ALL),
         trend=trend(territory, d, quarters),
     )

@@ -46,31 +46,38 @@ def chart(gap_map: SkillsGapMap, *, chart_id: str = "skills-gap-map"):
         group = f"{pick(area.framework)} · {pick(area.area)}"
         for row in area.rows:
             cells = [row.cells[s] for s in gap_map.subsectors] + [row.total]
-            rows.append(HeatRow(pick(row.name), tuple(_heat(c) for c in cells), group))
+            rows.append(HeatRow(pick(row.name), tuple(heat_cell(c) for c in cells), group))
     totals = [gap_map.column_totals[s] for s in gap_map.subsectors] + [gap_map.total]
-    rows.append(HeatRow(_("Below target in at least one competence"), tuple(_heat(c) for c in totals)))
-    steps = len(HEAT_STEPS)
-    step_labels = [
-        f"{format_percent(i / steps)}–{format_percent((i + 1) / steps)}".replace("\xa0", " ") for i in range(steps)
-    ]
+    rows.append(HeatRow(_("Below target in at least one competence"), tuple(heat_cell(c) for c in totals)))
+    legend, step_labels = heat_legend()
     return heat_map(
         rows,
         columns,
-        title=_("Skills-gap map of %(territory)s", territory=gap_map.territory.name),
+        title=_("Skills-gap map of %(territory)s", territory=gap_map.territory.display_name),
         desc=_(
             "For each competence (rows) and sub-sector (columns), the share of people assessed who are below their "
             "target. Darker is a larger share. Hatched cells are hidden because they count fewer than %(k)s people "
             "or would let such a cell be worked out. The table below gives the same figures.",
             k=gap_map.k,
         ),
-        legend=_("Share below target"),
+        legend=legend,
         step_labels=step_labels,
         hidden_label=hidden_text(),
         chart_id=chart_id,
     )
 
 
-def _heat(cell: Cell) -> HeatCell:
+def heat_legend() -> tuple[str, list[str]]:
+    """The legend of a skills-gap heat map: its title and the label of each colour step."""
+    steps = len(HEAT_STEPS)
+    labels = [
+        f"{format_percent(i / steps)}–{format_percent((i + 1) / steps)}".replace("\xa0", " ") for i in range(steps)
+    ]
+    return _("Share below target"), labels
+
+
+def heat_cell(cell: Cell) -> HeatCell:
+    """A cell of the heat map: its share (None when hidden or undefined), its text and whether it is hidden."""
     hidden = cell.suppressed and cell.n != 0
     value = None if hidden or cell.below_share is None else float(cell.below_share)
     return HeatCell(value, cell_text(cell), hidden)
@@ -290,7 +297,7 @@ def trend_chart(view, *, chart_id: str = "participation-trend"):
     return heat_map(
         rows,
         [quarter_label(t.quarter) for t in view.trend],
-        title=_("Participation by quarter in %(territory)s", territory=view.territory.name),
+        title=_("Participation by quarter in %(territory)s", territory=view.territory.display_name),
         desc=_(
             "For each quarter (columns): the people assessed, and of them the people below target in at least one "
             "competence, enrolled in a module, who completed one and who are certified, with their share of the "
@@ -302,13 +309,7 @@ def trend_chart(view, *, chart_id: str = "participation-trend"):
         step_labels=[f"{_pct(i / steps)}–{_pct((i + 1) / steps)}" for i in range(steps)],
         hidden_label=hidden_text(),
         chart_id=chart_id,
-        # heat_map sizes the drawing by its cells, not its legend: with few quarters, wider cells keep the legend in.
-        cell_width=max(92, LEGEND_WIDTH // max(1, len(view.trend))),
     )
-
-
-#: About the width the heat map's legend needs (its label, five steps and "hidden").
-LEGEND_WIDTH = 600
 
 
 def _pct(value: float) -> str:

@@ -1,15 +1,19 @@
 """The skills-gap map of a territory: counts in SQL (GROUP BY), every published count through `rules.suppress`.
 
-For now a staff member's territory is their municipality (`territory_of`, `people_in`); territories as a tree
-(issue 14) replace both functions and nothing else. The assessment's and the accounts' tables are read through
-their services only (``uprest.assessments.aggregates.latest_results``, ``accounts.services.people_in_municipality``).
+A staff member's territory is the one they are bound to, with everything below it (`territory_of`, `people_in`).
+The assessment's and the accounts' tables are read through their services only
+(``uprest.assessments.aggregates.latest_results``, ``accounts.territories.people_in``).
 
-The published cells (docs/reports-privacy.md, "The skills-gap map"): each competence is its own system, over the
-atomic cells (sub-sector, below target | at or above it); it publishes, per sub-sector and for all sub-sectors,
-the people assessed (n), the people below target and the people at or above it (both halves of a share). The
-column totals are one more system over (sub-sector, below target in at least one competence | in none). A count
-of people that equals the column total of its sub-sector is the same figure (the same people) and carries the
-same name in every system, so that `suppress_together` hides it everywhere when one system hides it.
+The published cells (docs/reports-privacy.md, "The skills-gap map"): every territory of a tree publishes its map,
+so the map of every territory under the same root (a country) is decided at once: a region's figure and its
+municipalities' figures are sums of the same atomic cells, and a count hidden in one cannot be had by subtracting
+the others. Each competence is its own system, over the atomic cells (place, sub-sector, below target | at or
+above it), where a place is the territory a person is in; it publishes, for every territory of the tree, per
+sub-sector and for all sub-sectors, the people assessed (n), the people below target and the people at or above
+it (both halves of a share). The column totals are one more system over (place, sub-sector, below target in at
+least one competence | in none). A count of people that equals the column total of its territory and sub-sector
+is the same figure (the same people) and carries the same name in every system, so that `suppress_together` hides
+it everywhere when one system hides it.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from flask import current_app
 from sqlalchemy import func
 
 from uprest import cache
-from uprest.accounts import services as accounts
+from uprest.accounts import territories
 from uprest.accounts.aggregates import people_generation
-from uprest.accounts.models import Municipality, User
+from uprest.accounts.models import Role, Territory, User
 from uprest.assessments.aggregates import latest_results, results_generation
 from uprest.extensions import db
 from uprest.frameworks import services as frameworks
@@ -41,18 +45,24 @@ FIRST_YEAR, LAST_YEAR = 2000, 2999
 # --- the territory ------------------------------------------------------------------------------------------
 
 
-def territory_of(user: User) -> Municipality | None:
-    """The territory whose reports `user` (staff) may see: for now their municipality."""
-    return accounts.municipality_by_id(user.municipality_id) if user.municipality_id else None
+def territory_of(user: User) -> Territory | None:
+    """The territory whose reports `user` (staff) may see, with everything below it."""
+    return territories.by_id(user.territory_id) if user.territory_id else None
 
 
-def territory_by_code(code: str) -> Municipality | None:
-    return accounts.municipality_by_code(code)
+def sees_everything(user: User) -> bool:
+    """The consortium and administrators read the reports of every territory; staff only their own tree."""
+    return user.is_admin or user.role == Role.CONSORTIUM
 
 
-def people_in(territory: Municipality):
-    """A select of (user_id, subsector) of the people the territory's reports count."""
-    return accounts.people_in_municipality(territory.id)
+def territory_by_code(code: str) -> Territory | None:
+    return territories.by_code(code)
+
+
+def people_in(territory: Territory):
+    """A select of (user_id, subsector) of the people the territory's reports count: those of the territory and
+    of every territory below it."""
+    return territories.people_in(territory.id)
 
 
 def min_group() -> int:
@@ -106,7 +116,7 @@ class AreaRows:
 
 @dataclass
 class SkillsGapMap:
-    territory: Municipality
+    territory: Territory
     period: str | None
     k: int
     subsectors: list[str]
@@ -148,7 +158,7 @@ class Counts:
     total_median: float | None
 
 
-def count(territory: Municipality, *, since: datetime | None = None, until: datetime | None = None) -> Counts:
+def count(territory: Territory, *, since: datetime | None = None, until: datetime | None = None) -> Counts:
     """The counts of the territory in the period, kept per worker until the assessments' data or the people's
     places change (the generation tokens of both are part of the key: two small queries per request). At
     100,000 assessments this takes the map from about 700 ms to about 35 ms (docs/performance.md)."""
@@ -156,7 +166,7 @@ def count(territory: Municipality, *, since: datetime | None = None, until: date
     return cache.pages().get_or_make(key, lambda: _count(territory, since=since, until=until))
 
 
-def _count(territory: Municipality, *, since: datetime | None, until: datetime | None) -> Counts:
+def _count(territory: Territory, *, since: datetime | None, until: datetime | None) -> Counts:
     """Aggregate the latest submitted assessment of every person of the territory (in the period) in SQL."""
     results = latest_results(people_in(territory), since=since, until=until)
     c = results.c
@@ -194,39 +204,122 @@ def _count(territory: Municipality, *, since: datetime | None, until: datetime |
 # --- the published cells and the decision -------------------------------------------------------------------
 
 
-def published_cells(counts: Counts) -> dict[str, tuple[dict, dict]]:
-    """The systems for `rules.suppress_together`: name -> (published cells, atomic counts)."""
-    subsectors = sorted(counts.people)
-    everyone = sum(n for n, _below in counts.people.values())
+@dataclass
+class PlaceCounts:
+    """The counts of a whole tree by place (the territory a person is in): what the decision is made on."""
+
+    cells: dict[tuple[int, str, str], tuple[int, int]]  # (place, competence, sub-sector) -> (n, below)
+    people: dict[tuple[int, str], tuple[int, int]]  # (place, sub-sector) -> (people assessed, people below somewhere)
+
+
+def place_counts(root: Territory, *, since: datetime | None, until: datetime | None) -> PlaceCounts:
+    """The counts of every place under `root` in the period, kept like `count`."""
+    key = ("reports:places", root.id, since, until, results_generation(), people_generation())
+    return cache.pages().get_or_make(key, lambda: _place_counts(root, since=since, until=until))
+
+
+def _place_counts(root: Territory, *, since: datetime | None, until: datetime | None) -> PlaceCounts:
+    results = latest_results(people_in(root), since=since, until=until)
+    c = results.c
+    cells = {
+        (place, key, sub): (n, int(below or 0))
+        for place, key, sub, n, below in db.session.execute(
+            db.select(
+                c.place, c.competence_key, c.subsector, func.count(func.distinct(c.user_id)), func.sum(c.below)
+            ).group_by(c.place, c.competence_key, c.subsector)
+        )
+    }
+    per_person = (
+        db.select(c.user_id, c.place, c.subsector, func.max(c.below).label("below"))
+        .group_by(c.user_id, c.place, c.subsector)
+        .subquery("per_person")
+    )
+    p = per_person.c
+    people = {
+        (place, sub): (n, int(below or 0))
+        for place, sub, n, below in db.session.execute(
+            db.select(p.place, p.subsector, func.count(), func.sum(p.below)).group_by(p.place, p.subsector)
+        )
+    }
+    return PlaceCounts(cells=cells, people=people)
+
+
+def published_cells(places: PlaceCounts, nodes: dict[int, frozenset[int]]) -> dict[str, tuple[dict, dict]]:
+    """The systems for `rules.suppress_together`: name -> (published cells, atomic counts). `nodes` maps each
+    territory of the tree to the places it covers (itself and every territory below it); a territory without
+    anybody assessed publishes nothing."""
+    where = sorted({place for place, _sub in places.people})
+    subsectors = sorted({sub for _place, sub in places.people})
+    people = places.people
+    covered = {
+        node: [place for place in where if place in members]
+        for node, members in sorted(nodes.items())
+        if any(place in members for place in where)
+    }
+
+    def people_of(inside, subs, index):
+        return sum(people.get((place, sub), (0, 0))[index] for place in inside for sub in subs)
+
     systems: dict[str, tuple[dict, dict]] = {}
-    for key in sorted({key for key, _sub in counts.cells}):
+    for key in sorted({key for _place, key, _sub in places.cells}):
         atomic: dict = {}
+        for place in where:
+            for sub in subsectors:
+                n, below = places.cells.get((place, key, sub), (0, 0))
+                atomic[(place, sub, "below")], atomic[(place, sub, "ok")] = below, n - below
         published: dict = {}
-        for sub in subsectors:
-            n, below = counts.cells.get((key, sub), (0, 0))
-            atomic[(sub, "below")], atomic[(sub, "ok")] = below, n - below
-            same = n == counts.people[sub][0]
-            published[("people", sub) if same else ("n", key, sub)] = [(sub, "below"), (sub, "ok")]
-            published[("below", key, sub)] = [(sub, "below")]
-            published[("ok", key, sub)] = [(sub, "ok")]
-        row_n = sum(atomic.values())
-        published[("people", ALL) if row_n == everyone else ("n", key, ALL)] = list(atomic)
-        published[("below", key, ALL)] = [(sub, "below") for sub in subsectors]
-        published[("ok", key, ALL)] = [(sub, "ok") for sub in subsectors]
+        for node, inside in covered.items():
+            for sub in [*subsectors, ALL]:
+                subs = subsectors if sub == ALL else [sub]
+                below = [(place, s, "below") for place in inside for s in subs]
+                ok = [(place, s, "ok") for place in inside for s in subs]
+                n = sum(atomic[cell] for cell in below + ok)
+                same = n == people_of(inside, subs, 0)
+                published[("people", node, sub) if same else ("n", node, key, sub)] = below + ok
+                published[("below", node, key, sub)] = below
+                published[("ok", node, key, sub)] = ok
         systems[key] = (published, atomic)
     atomic = {}
+    for place in where:
+        for sub in subsectors:
+            n, below = people.get((place, sub), (0, 0))
+            atomic[(place, sub, "below")], atomic[(place, sub, "ok")] = below, n - below
     published = {}
-    for sub in subsectors:
-        n, below = counts.people[sub]
-        atomic[(sub, "below")], atomic[(sub, "ok")] = below, n - below
-        published[("people", sub)] = [(sub, "below"), (sub, "ok")]
-        published[("gap", sub)] = [(sub, "below")]
-        published[("nogap", sub)] = [(sub, "ok")]
-    published[("people", ALL)] = list(atomic)
-    published[("gap", ALL)] = [(sub, "below") for sub in subsectors]
-    published[("nogap", ALL)] = [(sub, "ok") for sub in subsectors]
+    for node, inside in covered.items():
+        for sub in [*subsectors, ALL]:
+            subs = subsectors if sub == ALL else [sub]
+            below = [(place, s, "below") for place in inside for s in subs]
+            ok = [(place, s, "ok") for place in inside for s in subs]
+            published[("people", node, sub)] = below + ok
+            published[("gap", node, sub)] = below
+            published[("nogap", node, sub)] = ok
     systems[ALL] = (published, atomic)
     return systems
+
+
+def decision_root(territory: Territory) -> Territory:
+    """The top of the territory's tree (its country): every map under it is decided together."""
+    chain = territories.ancestors(territory)
+    return chain[0] if chain else territory
+
+
+def decisions(territory: Territory, *, since: datetime | None, until: datetime | None, k: int):
+    """The decisions (by system) of the whole tree the territory is in, with the systems; kept per worker until
+    the data changes, like the counts."""
+    root = decision_root(territory)
+    key = ("reports:decisions", root.id, since, until, k, results_generation(), people_generation())
+
+    def make():
+        places = place_counts(root, since=since, until=until)
+        nodes: dict[int, set[int]] = {}
+        for node in territories.tree(under=root.id):
+            nodes[node.territory.id] = {node.territory.id}
+            for above in territories.ancestors(node.territory):
+                nodes.setdefault(above.id, {above.id}).add(node.territory.id)
+        systems = published_cells(places, {node: frozenset(members) for node, members in nodes.items()})
+        return systems, (rules.suppress_together(systems, k) if places.people else {})
+
+    return cache.pages().get_or_make(key, make)
 
 
 def _cell(decision: rules.Decision, n_name, below_name, ok_name, median: float | None) -> Cell:
@@ -244,24 +337,24 @@ def _cell(decision: rules.Decision, n_name, below_name, ok_name, median: float |
     )
 
 
-def _n_name(published: dict, key: str, sub: str):
-    """The name of the count of people of (competence, sub-sector) as `published_cells` gave it."""
-    return ("n", key, sub) if ("n", key, sub) in published else ("people", sub)
+def _n_name(published: dict, node: int, key: str, sub: str):
+    """The name of the count of people of (territory, competence, sub-sector) as `published_cells` gave it."""
+    return ("n", node, key, sub) if ("n", node, key, sub) in published else ("people", node, sub)
 
 
-def skills_gap_map(territory: Municipality, *, period: str | None = None, subsector: str | None = None) -> SkillsGapMap:
+def skills_gap_map(territory: Territory, *, period: str | None = None, subsector: str | None = None) -> SkillsGapMap:
     """The map of `territory` in `period` ('2026Q4'; None: all time), every figure decided by the rule with
     k = REPORTS_MIN_GROUP. With `subsector`, only that column (of the same decision: filtering hides columns,
     it publishes nothing new)."""
     k = min_group()
     since, until = quarter_bounds(period) if period else (None, None)
     counts = count(territory, since=since, until=until)
-    systems = published_cells(counts)
-    decisions = rules.suppress_together(systems, k) if counts.people else {}
+    systems, decided = decisions(territory, since=since, until=until, k=k) if counts.people else ({}, {})
+    node = territory.id
     subsectors = sorted(counts.people)
     comps = frameworks.competences_by_key(key for key, _sub in counts.cells)
     order = sorted(
-        (key for key in systems if key != ALL),
+        {key for key, _sub in counts.cells},
         key=lambda key: (
             (comps[key].framework.code, comps[key].area.position, comps[key].position) if key in comps else ("~", 0, 0),
             key,
@@ -269,24 +362,26 @@ def skills_gap_map(territory: Municipality, *, period: str | None = None, subsec
     )
     areas: dict[tuple, AreaRows] = {}
     for key in order:
+        if key not in systems:
+            continue
         published, _atomic = systems[key]
-        decision = decisions[key]
+        decision = decided[key]
         comp = comps.get(key)
         cells = {
             sub: _cell(
                 decision,
-                _n_name(published, key, sub),
-                ("below", key, sub),
-                ("ok", key, sub),
+                _n_name(published, node, key, sub),
+                ("below", node, key, sub),
+                ("ok", node, key, sub),
                 counts.cell_medians.get((key, sub)),
             )
             for sub in subsectors
         }
         total = _cell(
             decision,
-            _n_name(published, key, ALL),
-            ("below", key, ALL),
-            ("ok", key, ALL),
+            _n_name(published, node, key, ALL),
+            ("below", node, key, ALL),
+            ("ok", node, key, ALL),
             counts.row_medians.get((key,)),
         )
         group = (comp.framework.code, comp.area.code) if comp else ("", "")
@@ -297,18 +392,18 @@ def skills_gap_map(territory: Municipality, *, period: str | None = None, subsec
         areas[group].rows.append(Row(key, comp.name if comp else {"en": key}, cells, total))
     columns, total = {}, Cell(None, None, None, None, True)
     if counts.people:
-        decision = decisions[ALL]
+        decision = decided[ALL]
         columns = {
             sub: _cell(
                 decision,
-                ("people", sub),
-                ("gap", sub),
-                ("nogap", sub),
+                ("people", node, sub),
+                ("gap", node, sub),
+                ("nogap", node, sub),
                 counts.column_medians.get((sub,)),
             )
             for sub in subsectors
         }
-        total = _cell(decision, ("people", ALL), ("gap", ALL), ("nogap", ALL), counts.total_median)
+        total = _cell(decision, ("people", node, ALL), ("gap", node, ALL), ("nogap", node, ALL), counts.total_median)
     if subsector:
         subsectors = [s for s in subsectors if s == subsector]
     return SkillsGapMap(
@@ -333,7 +428,7 @@ class TrainingView:
     names: dict[str, dict]  # competence key -> name by language
 
 
-def training_view(territory: Municipality, *, period: str | None = None, subsector: str | None = None) -> TrainingView:
+def training_view(territory: Territory, *, period: str | None = None, subsector: str | None = None) -> TrainingView:
     """The territory's training demand and the large gaps without a local session, from the published map (of
     the sub-sector when given), the published modules and the territory's upcoming sessions and requests."""
     from uprest.recommendations.services import published_catalogue
@@ -353,11 +448,11 @@ def training_view(territory: Municipality, *, period: str | None = None, subsect
     ]
     offers = [
         demand.Offer(s.id, s.module.code if s.module is not None else None, s.starts_at)
-        for s in db.session.scalars(sessions.upcoming(municipality_id=territory.id))
+        for s in db.session.scalars(sessions.upcoming(territory_id=territory.id))
     ]
     requests = [
         (r.module.code, r.staff_count)
-        for r in db.session.scalars(session_demand.requests_stmt(municipality_id=territory.id, status="open"))
+        for r in db.session.scalars(session_demand.requests_stmt(territory_id=territory.id, status="open"))
         if r.module is not None
     ]
     return TrainingView(

@@ -7,11 +7,11 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from uprest import csvsafe
-from uprest.accounts import services as accounts
+from uprest.accounts import territories
 from uprest.accounts.models import Role
+from uprest.reports import compare, presentation, services
 from uprest.reports import participation as participation_service
-from uprest.reports import presentation, services
-from uprest.reports.forms import map_filter_form
+from uprest.reports.forms import compare_form, map_filter_form
 from uprest.security import roles_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -26,24 +26,33 @@ def _check_min_group(state) -> None:
 
 
 def _filters():
-    """Authorize and validate: (form, territory or None, valid). Staff see their own territory only (another
-    municipality asked for is 403); admins choose one with ?municipality=<code>."""
-    if current_user.is_admin:
-        munis = [(m.code, m.name) for m, _count in accounts.municipalities_with_counts()]
-        form = map_filter_form(request.args, municipalities=munis)
-        valid = form.validate()
-        territory = services.territory_by_code(form.municipality.data) if valid and form.municipality.data else None
-        return form, territory, valid
-    territory = services.territory_of(current_user)
-    asked = request.args.get("municipality")
-    if asked and (territory is None or asked != territory.code):
-        abort(403)
-    form = map_filter_form(request.args, municipalities=None)
-    return form, territory, form.validate()
+    """Authorize and validate: (form, territory or None, valid). Staff see the territory they are bound to and
+    every territory below it (?territory=<code or short name>; any other is 403); the consortium and administrators
+    choose any."""
+    everything = services.sees_everything(current_user)
+    root = None if everything else services.territory_of(current_user)
+    if everything:
+        nodes = territories.tree()
+    else:
+        nodes = territories.tree(under=root.id) if root is not None else []
+    asked = request.args.get("territory")
+    if asked and not everything:
+        found = services.territory_by_code(asked)
+        if found is None or found.id not in {node.territory.id for node in nodes}:
+            abort(403)
+    places = [(node.territory.code, "\u2003" * node.depth + node.territory.display_name) for node in nodes]
+    form = map_filter_form(request.args, places=places if len(places) > 1 else None, blank=everything)
+    valid = form.validate()
+    territory = root
+    if form.territory and form.territory.data and valid:
+        territory = services.territory_by_code(form.territory.data)
+    elif everything:
+        territory = None
+    return form, territory, valid
 
 
 @bp.route("")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def index():
     form, territory, valid = _filters()
     gap_map = None
@@ -70,7 +79,7 @@ def _export_filters():
 
 
 @bp.route("/skills-gap.csv")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def skills_gap_csv():
     form, territory = _export_filters()
     gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
@@ -79,7 +88,7 @@ def skills_gap_csv():
 
 
 @bp.route("/skills-gap.json")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def skills_gap_json():
     form, territory = _export_filters()
     gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
@@ -87,7 +96,7 @@ def skills_gap_json():
 
 
 @bp.route("/training")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def training():
     """The training demand of the territory and the large gaps that no local session addresses."""
     form, territory, valid = _filters()
@@ -104,7 +113,7 @@ def training():
 
 
 @bp.route("/training.csv")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def training_csv():
     form, territory = _export_filters()
     view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
@@ -113,7 +122,7 @@ def training_csv():
 
 
 @bp.route("/training.json")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def training_json():
     form, territory = _export_filters()
     view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
@@ -121,7 +130,7 @@ def training_json():
 
 
 @bp.route("/participation")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def participation():
     """Participation and outcome of the territory in the period, and the trend by quarter (no sub-sector filter:
     the page says so)."""
@@ -143,7 +152,7 @@ def participation():
 
 
 @bp.route("/participation.csv")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def participation_csv():
     form, territory = _export_filters()
     view = participation_service.participation_view(territory, period=form.period.data or None, with_trend=False)
@@ -152,7 +161,7 @@ def participation_csv():
 
 
 @bp.route("/participation-trend.csv")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def participation_trend_csv():
     _form, territory = _export_filters()
     view = participation_service.participation_view(territory)
@@ -161,11 +170,56 @@ def participation_trend_csv():
 
 
 @bp.route("/participation.json")
-@roles_required(Role.STAFF)
+@roles_required(Role.STAFF, Role.CONSORTIUM)
 def participation_json():
     form, territory = _export_filters()
     view = participation_service.participation_view(territory, period=form.period.data or None)
     return _json(presentation.participation_json(view))
+
+
+def _comparison():
+    """The comparison's form and, when valid, the comparison: of the territories the user may read (the consortium
+    and administrators all; staff their own tree), by default the municipalities among them (at most
+    compare.MAX_TERRITORIES)."""
+    everything = services.sees_everything(current_user)
+    root = None if everything else services.territory_of(current_user)
+    nodes = territories.tree() if everything else (territories.tree(under=root.id) if root is not None else [])
+    places = [(node.territory.code, node.territory.display_name) for node in nodes]
+    form = compare_form(request.args, places=places, max_territories=compare.MAX_TERRITORIES)
+    valid = form.validate()
+    if not valid or not nodes:
+        return form, None, valid
+    by_code = {node.territory.code: node.territory for node in nodes}
+    chosen = [by_code[code] for code in form.territories.data or ()]
+    if not chosen:
+        chosen = [n.territory for n in nodes if n.territory.kind == "municipality"][: compare.MAX_TERRITORIES]
+        form.territories.data = [t.code for t in chosen]
+    result = compare.compare(chosen, period=form.period.data or None, subsector=form.subsector.data or None)
+    return form, result, valid
+
+
+@bp.route("/compare", endpoint="compare")
+@roles_required(Role.STAFF, Role.CONSORTIUM)
+def compare_page():
+    form, comparison, valid = _comparison()
+    return render_template(
+        "reports/compare.html",
+        form=form,
+        comparison=comparison,
+        chart=compare.chart(comparison) if comparison and comparison.rows else None,
+        labels=presentation.subsector_labels(),
+        period_label=presentation.period_label(form.period.data if valid else None),
+        hidden_text=presentation.hidden_text(),
+    )
+
+
+@bp.route("/compare.csv")
+@roles_required(Role.STAFF, Role.CONSORTIUM)
+def compare_csv():
+    _form, comparison, valid = _comparison()
+    if not valid or comparison is None:
+        abort(400)
+    return _csv(compare.CSV_HEADER, compare.csv_rows(comparison), f"territories-{comparison.period or 'all'}.csv")
 
 
 def _json(data: dict) -> Response:
@@ -178,5 +232,20 @@ def _csv(header, rows, name: str) -> Response:
     resp = Response(csvsafe.csv_bytes(header, rows), mimetype="text/csv")
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.route("/report.pdf")
+@roles_required(Role.STAFF, Role.CONSORTIUM)
+def report_pdf():
+    """The three reports as one PDF in the staff member's language (the filters of the exports)."""
+    form, territory = _export_filters()
+    from uprest.reports.pdf import report_pdf as render
+
+    period = form.period.data or None
+    pdf = render(territory, period, form.subsector.data or None)
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="report-{territory.code}-{period or "all"}.pdf"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

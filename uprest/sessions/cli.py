@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from uprest.accounts.cli import DEMO_ACCOUNTS, DEMO_LEARNER
-from uprest.accounts.models import Municipality
+from uprest.accounts.models import Territory
 from uprest.accounts.services import user_by_email
 from uprest.catalog import services as catalog
 from uprest.extensions import db, utcnow
@@ -83,7 +83,7 @@ def seed_demo() -> None:
     admin, trainer = user_by_email(DEMO_ACCOUNTS[4][0]), user_by_email(DEMO_ACCOUNTS[2][0])
     if admin is None or trainer is None:
         return
-    municipalities = {m.code: m for m in db.session.scalars(db.select(Municipality))}
+    territories = {t.slug: t for t in db.session.scalars(db.select(Territory))}
     by_slug = {}
     for slug, name, kind, country, region, _town in PROVIDERS:
         provider = providers.by_slug(slug) or providers.create(
@@ -98,12 +98,12 @@ def seed_demo() -> None:
     if db.session.scalar(db.select(Session.id).where(Session.provider_id.in_(provider_ids)).limit(1)):
         return
     with current_app.test_request_context():
-        _sessions(admin, by_slug, university, municipalities)
+        _sessions(admin, by_slug, university, territories)
 
 
-def _venue(code: str, municipalities, seats: int) -> rules.VenueData:
+def _venue(code: str, territories, seats: int) -> rules.VenueData:
     name, street, postal, town, country, zone = PLACES[code]
-    municipality = municipalities.get(code)
+    territory = territories.get(code)
     return rules.VenueData(
         name=name,
         street=street,
@@ -113,7 +113,7 @@ def _venue(code: str, municipalities, seats: int) -> rules.VenueData:
         timezone=zone,
         seats=seats,
         accessibility=ACCESS,
-        municipality_id=municipality.id if municipality else None,
+        territory_id=territory.id if territory else None,
     )
 
 
@@ -125,7 +125,7 @@ def _at(days: int, hour: int, zone: str, hours: float = 3) -> tuple[datetime, da
     return start, start + timedelta(hours=hours)
 
 
-def _sessions(admin, by_slug, university, municipalities) -> None:
+def _sessions(admin, by_slug, university, territories) -> None:
     def module(code):
         return catalog.public_module(code)
 
@@ -147,7 +147,7 @@ def _sessions(admin, by_slug, university, municipalities) -> None:
                 return None
         return services.create_session(admin, provider, venues=venues, **fields)
 
-    v = lambda code, seats: _venue(code, municipalities, seats)  # noqa: E731
+    v = lambda code, seats: _venue(code, territories, seats)  # noqa: E731
     learner, owner = user_by_email(DEMO_LEARNER), user_by_email(DEMO_ACCOUNTS[1][0])
     marketing = create(
         by_slug["demo-vanersborg-learning"], "digital-marketing", [v("vanersborg", 16)], "onsite", "sv", 12, 9

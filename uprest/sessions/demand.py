@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
+from uprest.accounts import territories
 from uprest.accounts.models import Role, User
 from uprest.catalog import services as catalog
 from uprest.catalog.models import Module
@@ -24,7 +25,7 @@ def request_session(
     staff_count: int,
     language: str,
     town: str = "",
-    municipality_id: int | None = None,
+    territory_id: int | None = None,
     message: str = "",
 ) -> SessionRequest:
     """A business owner asks for a local session of a module for `staff_count` of their staff."""
@@ -43,7 +44,7 @@ def request_session(
         staff_count=staff_count,
         language=language,
         town=(town or "").strip()[:120],
-        municipality_id=municipality_id if municipality_id is not None else user.organisation.municipality_id,
+        territory_id=territory_id if territory_id is not None else user.organisation.territory_id,
         message=(message or "").strip()[:4000],
     )
     db.session.add(request)
@@ -52,12 +53,12 @@ def request_session(
 
 
 def requests_stmt(
-    *, municipality_id: int | None = None, module_id: int | None = None, status: str | None = None
+    *, territory_id: int | None = None, module_id: int | None = None, status: str | None = None
 ) -> Select:
     """Requests for sessions, newest first, filtered (a select): the demand providers and the municipality see."""
     stmt = db.select(SessionRequest)
-    if municipality_id is not None:
-        stmt = stmt.where(SessionRequest.municipality_id == municipality_id)
+    if territory_id is not None:
+        stmt = stmt.where(SessionRequest.territory_id.in_(territories.subtree(territory_id)))
     if module_id is not None:
         stmt = stmt.where(SessionRequest.module_id == module_id)
     if status is not None:

@@ -27,7 +27,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from uprest.accounts.services import municipality_by_code
+from uprest.accounts import territories
+from uprest.accounts.territories import by_code as territory_by_code
 from uprest.catalog.models import Module
 from uprest.extensions import db, utcnow
 from uprest.i18n import get_locale, supported
@@ -106,13 +107,15 @@ def _answer(
 
 @bp.route("/sessions/feeds/municipality/<code>.ics")
 def municipality_feed(code: str):
-    """The sessions with a venue in the municipality; of a satellite event, the hubs there."""
-    municipality = municipality_by_code(code) or abort(404)
+    """The sessions with a venue in the territory (a municipality, or a region or country with everything in it); of
+    a satellite event, the hubs there."""
+    territory = territory_by_code(code) or abort(404)
+    inside = set(db.session.scalars(territories.subtree(territory.id)))
     return _answer(
-        _sessions(municipality_id=municipality.id),
-        name=lambda: _("Sessions and events in %(place)s", place=municipality.name),
-        filename=f"sessions-{municipality.code}.ics",
-        hubs_of=lambda s: [v for v in s.venues if v.municipality_id == municipality.id],
+        _sessions(territory_id=territory.id),
+        name=lambda: _("Sessions and events in %(place)s", place=territory.display_name),
+        filename=f"sessions-{territory.slug}.ics",
+        hubs_of=lambda s: [v for v in s.venues if v.territory_id in inside],
     )
 
 

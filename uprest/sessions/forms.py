@@ -121,7 +121,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+    territory = SelectField(_l("Municipality"), validators=[Optional()])
     town = StringField(_l("Town"), validators=[Optional(), Length(max=120)])
     module = SelectField(_l("Course module"), validators=[Optional()])
     format = SelectField(_l("Format"), validators=[Optional()])
@@ -141,9 +141,9 @@ class FilterForm(FlaskForm):
             return field.data if not field.errors and field.data not in ("", None) else None
 
         start, end = good(self.date_from), good(self.date_to)
-        municipality = good(self.municipality)
+        territory = good(self.territory)
         return {
-            "municipality_id": int(municipality) if municipality else None,
+            "territory_id": int(territory) if territory else None,
             "town": (good(self.town) or "").strip() or None,
             "module": good(self.module),
             "format": good(self.format),
@@ -164,7 +164,7 @@ class FilterForm(FlaskForm):
 
 def filter_form(formdata) -> FilterForm:
     form = FilterForm(formdata=formdata)
-    form.municipality.choices = select_choices([("", _l("All municipalities")), *municipality_choices(blank=False)])
+    form.territory.choices = select_choices([("", _l("All municipalities")), *municipality_choices(blank=False)])
     form.module.choices = _module_choices(_l("All modules"))
     form.format.choices = select_choices([("", _l("All formats")), *format_labels().items()])
     form.language.choices = select_choices([("", _l("All languages")), *_languages()])
@@ -223,7 +223,7 @@ class VenueRowForm(Form):
     street = StringField(_l("Street address"), validators=[Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
     town = StringField(_l("Town"), validators=[Length(max=120)])
-    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+    territory = SelectField(_l("Municipality"), validators=[Optional()])
     country = SelectField(_l("Country"))
     timezone = SelectField(_l("Time zone"), validators=[Optional()])
     accessibility = TextAreaField(_l("Accessibility"), validators=[Length(max=2000)], render_kw={"rows": 2})
@@ -354,7 +354,7 @@ class SessionForm(FlaskForm):
                 street=(row.street.data or "").strip(),
                 postal_code=(row.postal_code.data or "").strip(),
                 accessibility=self._merged(original, row.accessibility.data),
-                municipality_id=int(row.municipality.data) if row.municipality.data else None,
+                territory_id=int(row.territory.data) if row.territory.data else None,
             )
             rows.append((row, data))
         return rows
@@ -480,11 +480,11 @@ def session_form(provider, session=None, formdata=None) -> SessionForm:
     zone = session.timezone if session is not None else None
     form.timezone.choices = _zones(zone, _l("— Choose a time zone —"))
     countries = select_choices(country_choices(str(get_locale() or "en")))
-    municipalities = select_choices([("", _l("— None / other —")), *municipality_choices(blank=False)])
+    territories = select_choices([("", _l("— None / other —")), *municipality_choices(blank=False)])
     for entry in form.venues:
         row = entry.form
         row.country.choices = countries
-        row.municipality.choices = municipalities
+        row.territory.choices = territories
         row.timezone.choices = _zones(row.timezone.data or None, _l("The session's time zone"))
         if not row.country.data:
             row.country.data = provider.country or "SE"

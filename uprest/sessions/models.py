@@ -161,9 +161,7 @@ class Venue(db.Model):
     street: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     town: Mapped[str] = mapped_column(String(120))
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id", ondelete="SET NULL"), index=True
-    )
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id", ondelete="SET NULL"), index=True)
     country: Mapped[str] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64))
     accessibility: Mapped[I18n] = mapped_column(JSON, default=dict)
@@ -171,7 +169,7 @@ class Venue(db.Model):
     seats_taken: Mapped[int] = mapped_column(default=0)
 
     session: Mapped[Session] = relationship(back_populates="venues")
-    municipality = relationship("Municipality")
+    territory = relationship("Territory")
 
     @property
     def seats_left(self) -> int:
@@ -254,9 +252,7 @@ class SessionRequest(db.Model):
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     staff_count: Mapped[int]
     town: Mapped[str] = mapped_column(String(120), default="")
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id", ondelete="SET NULL"), index=True
-    )
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id", ondelete="SET NULL"), index=True)
     language: Mapped[str] = mapped_column(String(5))
     message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
@@ -268,5 +264,5 @@ class SessionRequest(db.Model):
     user = relationship("User")
     organisation = relationship("Organisation")
     module = relationship("Module")
-    municipality = relationship("Municipality")
+    territory = relationship("Territory")
     session = relationship("Session")

@@ -43,12 +43,10 @@ def plan_offers(user: User, codes: list[str]) -> dict[str, list[Note]]:
     offers: dict[str, list[Note]] = {}
     for code in codes:
         near = None
-        if user.municipality_id is not None:
-            near = db.session.scalars(
-                services.upcoming(module=code, municipality_id=user.municipality_id).limit(1)
-            ).first()
+        if user.territory_id is not None:
+            near = db.session.scalars(services.upcoming(module=code, territory_id=user.territory_id).limit(1)).first()
         if near is not None:
-            venue = next((v for v in near.venues if v.municipality_id == user.municipality_id), None)
+            venue = next((v for v in near.venues if v.territory_id == user.territory_id), None)
             offers[code] = [note_for(near, venue)]
             continue
         online = db.session.scalars(services.upcoming(module=code, format="virtual").limit(1)).first()

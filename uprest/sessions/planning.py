@@ -233,7 +233,7 @@ def form_data_of(session: Session) -> dict[str, Any]:
                 "street": v.street,
                 "postal_code": v.postal_code,
                 "town": v.town,
-                "municipality": str(v.municipality_id or ""),
+                "territory": str(v.territory_id or ""),
                 "country": v.country,
                 "timezone": v.timezone,
                 "accessibility": (v.accessibility or {}).get(lang) or pick(v.accessibility, lang),

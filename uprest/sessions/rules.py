@@ -82,7 +82,7 @@ class VenueData:
     street: str = ""
     postal_code: str = ""
     accessibility: Mapping[str, str] = field(default_factory=dict)
-    municipality_id: int | None = None
+    territory_id: int | None = None
 
 
 @dataclass(frozen=True)

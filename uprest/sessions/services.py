@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Select, func, or_
 
+from uprest.accounts import territories
 from uprest.accounts.models import Role, User
 from uprest.catalog import services as catalog
 from uprest.catalog.models import Module
@@ -137,7 +138,7 @@ def zone_of(session: Session, venue: Venue | None = None) -> str:
 def upcoming(
     *,
     now: datetime | None = None,
-    municipality_id: int | None = None,
+    territory_id: int | None = None,
     town: str | None = None,
     module: str | None = None,
     format: str | None = None,
@@ -156,8 +157,8 @@ def upcoming(
     stmt = db.select(Session).where(Session.starts_at > now)
     if not include_cancelled:
         stmt = stmt.where(Session.status == "scheduled")
-    if municipality_id is not None:
-        stmt = stmt.where(_has_venue(Venue.municipality_id == municipality_id))
+    if territory_id is not None:
+        stmt = stmt.where(_has_venue(Venue.territory_id.in_(territories.subtree(territory_id))))
     if town and town.strip():
         stmt = stmt.where(_has_venue(func.lower(Venue.town) == town.strip().lower()))
     if module is not None:
@@ -268,7 +269,7 @@ def venue_data(venue: Venue) -> rules.VenueData:
         street=venue.street,
         postal_code=venue.postal_code,
         accessibility=dict(venue.accessibility or {}),
-        municipality_id=venue.municipality_id,
+        territory_id=venue.territory_id,
     )
 
 
@@ -283,7 +284,7 @@ def _venue(position: int, data: rules.VenueData) -> Venue:
         street=data.street.strip(),
         postal_code=data.postal_code.strip(),
         town=data.town.strip(),
-        municipality_id=data.municipality_id,
+        territory_id=data.territory_id,
         country=data.country,
         timezone=data.timezone,
         accessibility=_texts(dict(data.accessibility)),
@@ -489,7 +490,7 @@ def update_venue(venue: Venue, by: User, data: rules.VenueData, *, now: datetime
     fail_with(rules.venue_problems(data))
     now = now or utcnow()
     new = _venue(venue.position, data)
-    fields = ("name", "street", "postal_code", "town", "municipality_id", "country", "timezone", "accessibility")
+    fields = ("name", "street", "postal_code", "town", "territory_id", "country", "timezone", "accessibility")
     before = {name: getattr(venue, name) for name in (*fields, "seats")}
     after = {**{name: getattr(new, name) for name in fields}, "seats": data.seats}
     if before == after:
