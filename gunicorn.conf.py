@@ -38,3 +38,11 @@ accesslog = "-"
 errorlog = "-"
 proc_name = "uprest"
 control_socket_disable = True  # reload and stop by signal (systemd); no shared socket under $HOME
+
+
+def post_worker_init(worker):
+    """What loading the app made lives as long as the worker: keep it out of the garbage collector's full passes
+    (73-96 ms each under the reports at 100,000 assessments; docs/performance.md)."""
+    import gc
+
+    gc.freeze()

@@ -12,7 +12,7 @@ regions and municipalities), an administrator and a consortium user. Then, throu
   `/api/v1/territories/<code>/skills-gap`;
 - as the staff user of the territory's region: the municipality's map (`/reports?territory=<code>`);
 - as the consortium: `/reports/compare` and its CSV with the six municipalities;
-- after `publication.publish(...)` of the period: the open-data `skills-gap.csv` and `package.zip`, anonymous.
+- after `publication.publish(...)` of the last ended quarter: the open data `skills-gap.csv` and `package.zip`.
 
 Each page: one request untimed (templates compiled), the per-process cache emptied, one request timed alone
 ("cold": the counts and the tree's decision computed), then p50/p95 of the repeats (the cache kept, as between

@@ -44,3 +44,36 @@ def test_the_funnel_is_kept_until_learning_or_certificates_change(monkeypatch, a
         assert certificates.revoke(certificates.certificates_of(user)[0], None, "issued by mistake")  # conditional
     db.session.commit()
     assert stages(client)[2] == str(int(certified) - 3)
+
+
+def test_every_quarter_counted_in_one_pass_equals_each_counted_alone(app, create_user, people):  # noqa: F811
+    """`prime_place_counts` (one pass for every quarter, what participation's check of the map uses) gives exactly
+    the counts of each quarter counted alone: people assessed in two quarters count in both, with the latest run
+    of each quarter; places and sub-sectors as they are."""
+    from tests.factories import make_assessment_run
+    from tests.test_reports_participation import model, quarters_ago
+    from uprest.accounts import territories
+    from uprest.assessments.models import AssessmentRun
+    from uprest.reports import services
+
+    early = people(4, rating=1, territory="rijeka") + people(2, rating=5, territory="opatija", subsector="beach")
+    later = people(3, rating=5, territory="krk")
+    for user in early[:3]:  # re-assessed in a later quarter, with another result
+        make_assessment_run(user, rating=5)
+    db.session.commit()
+    seen: set[int] = set()
+    for run in db.session.scalars(db.select(AssessmentRun).order_by(AssessmentRun.id)):
+        if run.user_id in {u.id for u in later}:
+            run.submitted_at = quarters_ago(2)
+        else:  # the early ones: the first run three quarters ago, the re-assessment one quarter ago
+            run.submitted_at = quarters_ago(1 if run.user_id in seen else 3)
+            seen.add(run.user_id)
+    db.session.commit()
+    root = territories.by_code("kvarner")
+    quarters = [model.quarter_of(quarters_ago(n)) for n in (3, 2, 1, 0)]
+    bounds = [services.quarter_bounds(q) for q in quarters]
+    together = services._place_counts(root, bounds)
+    alone = [services._place_counts(root, [b])[0] for b in bounds]
+    assert together == alone
+    assert sum(n for n, _below in together[0].people.values()) == 6  # the early ones' first quarter
+    assert [sum(n for n, _b in c.people.values()) for c in together] == [6, 3, 3, 0]

@@ -109,3 +109,10 @@ def test_the_consortium_reads_the_live_api_of_any_territory(app, create_user, pa
     client = client_of(app, create_user, "consortium", email="sern@example.org")
     body = client.get("/api/v1/territories/FI_609/skills-gap").get_json()
     assert body["published_at"] is None and body["territory"]["code"] == "FI_609"
+
+
+def test_empty_and_repeated_choices_are_no_error(app, create_user, partners):
+    client = client_of(app, create_user, "consortium", email="sern@example.org")
+    for query in ("territories=", "territories=&territories=SE_1487", "territories=SE_1487&territories=SE_1487"):
+        assert client.get(f"/reports/compare?{query}").status_code == 200, query
+        assert client.get(f"/reports/compare.csv?{query}").status_code == 200, query

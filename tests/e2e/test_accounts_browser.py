@@ -36,7 +36,7 @@ def test_register_login_switch_language_logout(page, axe_check, db):
     page.get_by_label("Password", exact=True).fill("ett långt lösenord")
     page.get_by_label("Repeat the password").fill("ett långt lösenord")
     page.get_by_label("Preferred language").select_option("en")
-    page.get_by_label("Municipality").select_option(label="Vänersborg")
+    page.get_by_label("Municipality").select_option(label="Vänersborg (Västra Götaland County)")
     page.get_by_label(re.compile("I have read the privacy notice")).check()
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import func
+from sqlalchemy import func, literal
 from sqlalchemy.exc import IntegrityError
 
 from uprest.accounts.models import Territory, TerritoryKind, User
@@ -161,15 +161,18 @@ class Node:
     users: int
 
 
-def tree(*, under: int | None = None) -> list[Node]:
+def tree(*, under: int | None = None, users: bool = True) -> list[Node]:
     """The tree in reading order (a country, its regions, their municipalities; by name), with each node's
-    number of users; `under` limits it to that territory's subtree."""
-    rows = db.session.execute(
+    number of users (0 without `users`: the pickers do not show it, and counting reads every user); `under`
+    limits it to that territory's subtree."""
+    stmt = (
         db.select(Territory, func.count(User.id))
         .outerjoin(User, User.territory_id == Territory.id)
         .group_by(Territory.id)
-        .order_by(Territory.name)
-    ).all()
+        if users
+        else db.select(Territory, literal(0))
+    )
+    rows = db.session.execute(stmt.order_by(Territory.name)).all()
     children: dict[int | None, list[tuple[Territory, int]]] = {}
     for territory, users in rows:
         children.setdefault(territory.parent_id, []).append((territory, users))
@@ -193,7 +196,7 @@ def tree(*, under: int | None = None) -> list[Node]:
 def choices(*, kinds: tuple[str, ...] = (TerritoryKind.MUNICIPALITY.value,), blank: bool = True):
     """(id, label) for a select: the territories of these kinds, grouped by country, labelled with the region."""
     labels = []
-    for node in tree():
+    for node in tree(users=False):
         t = node.territory
         if t.kind not in kinds:
             continue
@@ -266,11 +269,12 @@ def save(
 def people_in(territory_id: int):
     """A select of (user_id, subsector, place) of the people of the territory and of everything below it, with the
     sub-sector of their business (None for people without one) and the territory they are in (`place`): whom the
-    territory's reports count."""
+    territory's reports count. The subtree's ids are read first and given as a list: PostgreSQL estimates a
+    recursive CTE badly (141 rows for 1) and then reads every user (docs/performance.md)."""
     from uprest.accounts.models import Organisation
 
     return (
         db.select(User.id.label("user_id"), Organisation.subsector.label("subsector"), User.territory_id.label("place"))
         .outerjoin(Organisation, User.organisation_id == Organisation.id)
-        .where(User.territory_id.in_(subtree(territory_id)))
+        .where(User.territory_id.in_(list(db.session.scalars(subtree(territory_id)))))
     )

@@ -6,9 +6,10 @@ assessment tables themselves. (In a module of its own because ``services.py`` is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 
 from uprest import cache
 from uprest.assessments.models import AssessmentResult, AssessmentRun
@@ -25,22 +26,37 @@ def results_generation() -> str:
     return cache.generation(RESULTS)
 
 
-def latest_results(people, *, since: datetime | None = None, until: datetime | None = None):
+def latest_results(
+    people,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    periods: Sequence[tuple[datetime, datetime]] | None = None,
+):
     """A subquery with one row per person and competence of each person's latest submitted run (submitted in
     [since, until) when given): ``user_id``, ``subsector`` (the one `people` gives, else the sub-sector the run
     was taken for), ``competence_key``, ``gap`` (levels missing to the target, 0 when met) and ``below`` (1 when
     below the target, else 0). `people` is a select of (user_id, subsector, ...): its other columns (e.g. where the
-    person is) are carried through."""
+    person is) are carried through. With `periods` ([start, end) pairs), the latest run of each person *in each
+    period* instead, with the period's index in a column ``period`` (every period in one pass)."""
     who = people.subquery("people")
+    submitted = AssessmentRun.submitted_at
+    period = None
+    if periods:
+        period = case(
+            *((and_(submitted >= start, submitted < end), index) for index, (start, end) in enumerate(periods)),
+            else_=None,
+        ).label("period")
     extra = [column for column in who.c if column.key not in ("user_id", "subsector")]
     runs = db.select(
         AssessmentRun.id.label("run_id"),
         AssessmentRun.user_id.label("user_id"),
         func.coalesce(who.c.subsector, AssessmentRun.subsector).label("subsector"),
         *extra,
+        *([period] if period is not None else []),
         func.row_number()
         .over(
-            partition_by=AssessmentRun.user_id,
+            partition_by=(AssessmentRun.user_id, period) if period is not None else AssessmentRun.user_id,
             order_by=(AssessmentRun.submitted_at.desc(), AssessmentRun.id.desc()),
         )
         .label("latest"),
@@ -50,12 +66,15 @@ def latest_results(people, *, since: datetime | None = None, until: datetime | N
         runs = runs.where(AssessmentRun.submitted_at >= since)
     if until is not None:
         runs = runs.where(AssessmentRun.submitted_at < until)
+    if period is not None:
+        runs = runs.where(period.is_not(None))
     latest = runs.subquery("latest_runs")
     return (
         db.select(
             latest.c.user_id,
             latest.c.subsector,
             *(latest.c[column.key] for column in extra),
+            *([latest.c.period] if period is not None else []),
             AssessmentResult.competence_key,
             AssessmentResult.gap,
             case((AssessmentResult.gap > 0, 1), else_=0).label("below"),

@@ -52,9 +52,10 @@ def map_filter_form(formdata, *, places: list[tuple[str, str]] | None, blank: bo
 class CompareForm(MapFilterForm):
     """The territories to compare (checkboxes), with the map's sub-sector and period filters."""
 
-    territories = SelectMultipleField(_l("Territories"), validators=[Optional()], validate_choice=False)
+    territories = SelectMultipleField(_l("Territories"), validate_choice=False)
 
     def validate_territories(self, field):
+        field.data = list(dict.fromkeys(code for code in field.data or () if code))  # no empty value, no repeat
         allowed = {value for value, _label in field.choices}
         if any(code not in allowed for code in field.data or ()):
             raise ValidationError(_l("Please choose territories from the list."))

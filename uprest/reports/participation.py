@@ -411,7 +411,7 @@ def tree_nodes(root: Territory) -> dict[int, frozenset]:
     """Every territory of the tree of `root` -> the places it covers (itself and every territory below it)."""
     nodes: dict[int, set] = {}
     chain: list[int] = []
-    for node in territories.tree(under=root.id):
+    for node in territories.tree(under=root.id, users=False):
         del chain[node.depth :]
         chain.append(node.territory.id)
         for above in chain:
@@ -433,6 +433,7 @@ def hidden_by(decided: Mapping, period: str) -> set:
 def map_hidden(root: Territory, quarters: Sequence[str], k: int) -> set:
     """`hidden_by` of the map of the tree of `root` in every period: each of `quarters` and all time."""
     hidden = set()
+    services.prime_place_counts(root, list(quarters))
     for period in [*quarters, ALL]:
         since, until = services.quarter_bounds(period) if period != ALL else (None, None)
         hidden |= hidden_by(services.decisions(root, since=since, until=until, k=k)[1], period)

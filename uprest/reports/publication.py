@@ -67,9 +67,9 @@ def root_of(user: User) -> Territory | None:
 def places(user: User) -> list[territories.Node]:
     """The territories `user` may publish, in the tree's reading order (empty for staff bound to none)."""
     if user.is_admin:
-        return territories.tree()
+        return territories.tree(users=False)
     root = root_of(user)
-    return territories.tree(under=root.id) if root is not None else []
+    return territories.tree(under=root.id, users=False) if root is not None else []
 
 
 # --- periods ------------------------------------------------------------------------------------------------

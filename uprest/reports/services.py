@@ -212,36 +212,55 @@ class PlaceCounts:
     people: dict[tuple[int, str], tuple[int, int]]  # (place, sub-sector) -> (people assessed, people below somewhere)
 
 
+def _places_key(root: Territory, since: datetime | None, until: datetime | None) -> tuple:
+    return ("reports:places", root.id, since, until, results_generation(), people_generation())
+
+
 def place_counts(root: Territory, *, since: datetime | None, until: datetime | None) -> PlaceCounts:
     """The counts of every place under `root` in the period, kept like `count`."""
-    key = ("reports:places", root.id, since, until, results_generation(), people_generation())
-    return cache.pages().get_or_make(key, lambda: _place_counts(root, since=since, until=until))
+    return cache.pages().get_or_make(_places_key(root, since, until), lambda: _place_counts(root, [(since, until)])[0])
 
 
-def _place_counts(root: Territory, *, since: datetime | None, until: datetime | None) -> PlaceCounts:
-    results = latest_results(people_in(root), since=since, until=until)
+def prime_place_counts(root: Territory, periods: list[str]) -> None:
+    """Count the places of every quarter of `periods` that is not kept yet in one pass, and keep each as
+    `place_counts` would (what participation needs: the map's decision of every quarter)."""
+    kept = cache.pages()
+    bounds = [quarter_bounds(period) for period in periods]
+    missing = [b for b in bounds if kept.get(_places_key(root, *b)) is None]
+    if len(missing) > 1:
+        for (since, until), counts in zip(missing, _place_counts(root, missing), strict=True):
+            kept.put(_places_key(root, since, until), counts)
+
+
+def _place_counts(root: Territory, periods: list[tuple[datetime | None, datetime | None]]) -> list[PlaceCounts]:
+    """The counts of each period (a single one may be open: all time), in one pass over the runs."""
+    if len(periods) == 1:
+        since, until = periods[0]
+        results = latest_results(people_in(root), since=since, until=until)
+    else:
+        results = latest_results(people_in(root), periods=periods)
     c = results.c
-    cells = {
-        (place, key, sub): (n, int(below or 0))
-        for place, key, sub, n, below in db.session.execute(
-            db.select(
-                c.place, c.competence_key, c.subsector, func.count(func.distinct(c.user_id)), func.sum(c.below)
-            ).group_by(c.place, c.competence_key, c.subsector)
-        )
-    }
+    index = [c.period] if len(periods) > 1 else []  # which period a row counts in (with several)
+    out = [PlaceCounts(cells={}, people={}) for _ in periods]
+    cells = db.select(
+        *index, c.place, c.competence_key, c.subsector, func.count(func.distinct(c.user_id)), func.sum(c.below)
+    ).group_by(*index, c.place, c.competence_key, c.subsector)
+    for row in db.session.execute(cells):
+        i, (place, key, sub, n, below) = (row[0], row[1:]) if index else (0, row)
+        out[i].cells[(place, key, sub)] = (n, int(below or 0))
     per_person = (
-        db.select(c.user_id, c.place, c.subsector, func.max(c.below).label("below"))
-        .group_by(c.user_id, c.place, c.subsector)
+        db.select(*index, c.user_id, c.place, c.subsector, func.max(c.below).label("below"))
+        .group_by(*index, c.user_id, c.place, c.subsector)
         .subquery("per_person")
     )
     p = per_person.c
-    people = {
-        (place, sub): (n, int(below or 0))
-        for place, sub, n, below in db.session.execute(
-            db.select(p.place, p.subsector, func.count(), func.sum(p.below)).group_by(p.place, p.subsector)
-        )
-    }
-    return PlaceCounts(cells=cells, people=people)
+    at = [p.period] if index else []
+    for row in db.session.execute(
+        db.select(*at, p.place, p.subsector, func.count(), func.sum(p.below)).group_by(*at, p.place, p.subsector)
+    ):
+        i, (place, sub, n, below) = (row[0], row[1:]) if index else (0, row)
+        out[i].people[(place, sub)] = (n, int(below or 0))
+    return out
 
 
 def published_cells(places: PlaceCounts, nodes: dict[int, frozenset[int]]) -> dict[str, tuple[dict, dict]]:
@@ -312,7 +331,7 @@ def decisions(territory: Territory, *, since: datetime | None, until: datetime |
     def make():
         places = place_counts(root, since=since, until=until)
         nodes: dict[int, set[int]] = {}
-        for node in territories.tree(under=root.id):
+        for node in territories.tree(under=root.id, users=False):
             nodes[node.territory.id] = {node.territory.id}
             for above in territories.ancestors(node.territory):
                 nodes.setdefault(above.id, {above.id}).add(node.territory.id)

@@ -32,9 +32,9 @@ def _filters():
     everything = services.sees_everything(current_user)
     root = None if everything else services.territory_of(current_user)
     if everything:
-        nodes = territories.tree()
+        nodes = territories.tree(users=False)
     else:
-        nodes = territories.tree(under=root.id) if root is not None else []
+        nodes = territories.tree(under=root.id, users=False) if root is not None else []
     asked = request.args.get("territory")
     if asked and not everything:
         found = services.territory_by_code(asked)
@@ -183,7 +183,11 @@ def _comparison():
     compare.MAX_TERRITORIES)."""
     everything = services.sees_everything(current_user)
     root = None if everything else services.territory_of(current_user)
-    nodes = territories.tree() if everything else (territories.tree(under=root.id) if root is not None else [])
+    nodes = (
+        territories.tree(users=False)
+        if everything
+        else (territories.tree(under=root.id, users=False) if root is not None else [])
+    )
     places = [(node.territory.code, node.territory.display_name) for node in nodes]
     form = compare_form(request.args, places=places, max_territories=compare.MAX_TERRITORIES)
     valid = form.validate()
