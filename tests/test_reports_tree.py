@@ -275,3 +275,27 @@ def test_what_the_map_hides_in_a_territory_is_hidden_here_and_not_known():
     assert hidden <= d.people.suppressed
     assert ("assessed", REGION, now) in d.people.shown and d.people.count(("assessed", REGION, now)) == 16
     assert not rules.derivable(d.people, d.published, atoms)
+
+
+def test_a_change_of_the_tree_shows_at_once(monkeypatch, app, create_user, people):  # noqa: F811
+    """The decisions are kept per worker until the data change; moving a territory in the tree is such a change:
+    a municipality moved into another region counts there on the next request."""
+    from uprest.accounts import territories
+    from uprest.extensions import db
+    from uprest.reports import services
+
+    monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
+    people(4, rating=1, territory="rijeka")
+    kvarner = territories.by_code("kvarner")
+    assert len(services.decisions(kvarner, since=None, until=None, k=3)[0]) > 0
+    region = territories.save(
+        None, code="HR032", slug="lika-senj", kind="region", parent_id=territories.by_code("HR").id,
+        name="Ličko-senjska županija", names={}, country="HR", code_list="NUTS 2021",
+    )  # fmt: skip
+    rijeka = territories.by_code("rijeka")
+    rijeka.parent_id = region.id
+    db.session.commit()
+    systems, _decided = services.decisions(kvarner, since=None, until=None, k=3)
+    published = next(iter(systems.values()))[0]
+    assert not any(name[1] == kvarner.id for name in published)  # nobody is left in Kvarner
+    assert any(name[1] == region.id for name in published)

@@ -7,14 +7,14 @@ tables themselves. (In a module of its own because ``services.py`` is at the siz
 from __future__ import annotations
 
 from uprest import cache
-from uprest.accounts.models import Organisation, User
+from uprest.accounts.models import Organisation, Territory, User
 from uprest.extensions import db
 
-#: The generation of who lives and works where (accounts and businesses: municipality, business, sub-sector),
-#: for what other features count per territory. Any change of a user row replaces it (a login too): cautious,
-#: so that a figure is never computed from an old picture of who belongs to a territory.
+#: The generation of who lives and works where (accounts and businesses: territory, business, sub-sector; and the
+#: territories' tree itself), for what other features count per territory. Any change of a user row replaces it
+#: (a login too): cautious, so that a figure is never computed from an old picture of who belongs to a territory.
 PEOPLE = "people"
-cache.watch(PEOPLE, User, Organisation)
+cache.watch(PEOPLE, User, Organisation, Territory)
 
 
 def people_generation() -> str:
