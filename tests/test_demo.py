@@ -115,16 +115,44 @@ def test_demo_has_a_living_local_offer(demo):
 
 
 # Last in the module: the other tests read the demo as `make demo` leaves it, before it is loaded again.
+def test_demo_staff_see_a_real_map_and_published_open_data(demo):
+    """The demo staff account (Kvarner, in Croatian) sees a map with shown cells, made of demo people only; the
+    demo published a quarter of Kvarner, so /open-data has a dataset."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from uprest.accounts.models import User
+    from uprest.reports import cli
+
+    demo_people = _db.session.scalar(
+        _db.select(_db.func.count()).where(User.email.like("demo+reports-%@demo.uprest.eu"))
+    )
+    assert demo_people == sum(cli.DEMO_POPULATION.values())
+    client = demo.test_client()
+    assert login(client, "staff@demo.uprest.eu", DEMO_PASSWORD).status_code == 302
+    html = client.get("/reports").get_data(as_text=True)
+    with force_locale("hr"):
+        heading = _("Skills-gap map of %(territory)s", territory="Primorsko-goranska županija (Kvarner)")
+    assert heading in html and 'class="demo-banner"' in html and "%" in html
+    public = demo.test_client().get("/open-data").get_data(as_text=True)
+    assert "/open-data/HR031/" in public and "/open-data/HR_RIJEKA/" in public
+
+
 def test_demo_is_idempotent(demo):
     """Loading the demo again adds no certificate, no enrolment (the demo learner's, and those of the demo
     people whose completions fill the municipality's participation report) and no session: `flask seed-demo`
     alone, then with the course modules imported again."""
+    from uprest.accounts.models import User
     from uprest.learning.models import Enrolment
+    from uprest.reports.models import Publication
     from uprest.sessions.models import Session
 
-    before = count_rows(Certificate), count_rows(Enrolment), count_rows(Session)
+    def counts():
+        return tuple(count_rows(m) for m in (Certificate, Enrolment, Session, User, Publication))
+
+    before = counts()
     _run(demo, "seed-demo")
-    assert (count_rows(Certificate), count_rows(Enrolment), count_rows(Session)) == before
+    assert counts() == before
     _run(demo, "courses", "import", str(COURSES))
     _run(demo, "seed-demo")
-    assert (count_rows(Certificate), count_rows(Enrolment), count_rows(Session)) == before and before[0] > 1
+    assert counts() == before and before[0] > 1 and before[4] == 2

@@ -307,10 +307,11 @@ def fuzz_query(walk: Walk, url: str, html: str) -> None:
 
 def representatives(fields: list[str]) -> list[str]:
     """One field of each kind: of the rows of a form built from data (targets-0-min, targets-1-min ...;
-    item_12, item_13 ...) the first stands for the others, which keep their rendered values."""
+    item_12, item_13 ...) and of the copies of a field per language (title_en, title_sv ...: one loop over the
+    same field definition makes them) the first stands for the others, which keep their rendered values."""
     first: dict[str, str] = {}
     for name in fields:
-        first.setdefault(re.sub(r"\d+", "#", name), name)
+        first.setdefault(re.sub(r"_(en|sv|it|fi|hr)$", "_<lang>", re.sub(r"\d+", "#", name)), name)
     return sorted(first.values())
 
 

@@ -200,35 +200,6 @@ def test_staff_home_page_and_nav_link_to_the_map(app, create_user):
     assert 'href="/reports"' not in learner.get("/").get_data(as_text=True)
 
 
-def test_demo_staff_see_a_real_map(app):
-    """`make run`'s demo data give the demo staff account (Kvarner) a map with shown cells, made of demo people
-    only, and running it again adds nobody."""
-    from pathlib import Path
-
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    from uprest.accounts.models import User
-    from uprest.reports import cli
-
-    courses = Path(__file__).resolve().parents[1] / "courses"
-    for args in (
-        ("frameworks", "import", str(courses / "frameworks")),
-        ("profiles", "import", str(courses / "profiles")),
-    ):
-        assert app.test_cli_runner().invoke(args=list(args)).exit_code == 0
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-    cli.seed_demo()  # again: nothing to add
-    demo = db.session.scalar(db.select(db.func.count()).where(User.email.like("demo+reports-%@demo.uprest.eu")))
-    assert demo == sum(cli.DEMO_POPULATION.values())
-    client = app.test_client()
-    assert login(client, "staff@demo.uprest.eu", "uprest-demo-2026").status_code == 302
-    html = client.get("/reports").get_data(as_text=True)  # in Croatian, the demo staff member's language
-    with force_locale("hr"):
-        heading = _("Skills-gap map of %(territory)s", territory="Primorsko-goranska županija (Kvarner)")
-    assert heading in html and 'class="demo-banner"' in html
-
-
 def test_heat_map_is_accessible_and_hatches_hidden_cells():
     """The heat map is an img with its title and description, a text legend for each colour step, hidden cells
     hatched and labelled, and text escaped."""
