@@ -1,10 +1,9 @@
 """Times the territory reports (issue 14) over many submitted assessments. Not a test.
 
-A fresh database with the real migrations, frameworks, target profiles and modules of `courses/`; N submitted
-assessments by people of the six partner municipalities (businesses of every sub-sector; each run with a result
-for every competence of its target profile; some people assessed twice, the second time later), submitted over
-the last eight quarters up to now, inserted in bulk with SQLAlchemy Core; one staff user per territory (countries,
-regions and municipalities), an administrator and a consortium user. Then, through the Flask test client:
+A fresh database with the real migrations and `courses/`; N submitted assessments (bulk inserts) by people of the
+six partner municipalities (businesses of every sub-sector; a result for every competence of the profile; some
+people assessed twice) over the last eight quarters; one staff user per territory, an administrator and a
+consortium user. Then, through the Flask test client:
 
 - as the staff user of `--territory` (default vanersborg): the map `/reports` (all time and `--period`, by
   default the last ended quarter), its CSV and JSON, `/reports/training` (+ CSV), `/reports/participation`
@@ -14,23 +13,21 @@ regions and municipalities), an administrator and a consortium user. Then, throu
 - as the consortium: `/reports/compare` and its CSV with the six municipalities;
 - after `publication.publish(...)` of the last ended quarter: the open data `skills-gap.csv` and `package.zip`.
 
-Each page: one request untimed (templates compiled), the per-process cache emptied, one request timed alone
-("cold": the counts and the tree's decision computed), then p50/p95 of the repeats (the cache kept, as between
-two submissions). Inside the application, the parts of one map: the SQL (`services.count` and the tree's
-`services.place_counts`, each a cache miss), the tree's decision (`services.decisions` with the counts kept,
-split into `published_cells` and `rules.suppress_together`) and the whole `services.skills_gap_map`, cold and
-kept. The load average is printed with every figure.
+Each page: one request untimed (templates); one timed with the per-process cache and the stored decisions emptied
+("changed": right after a change of the data, before the worker's pass); one with the per-process cache emptied
+("cold": another worker, which reads the stored decisions); then p50/p95 of the repeats (all kept). Inside the
+application: the SQL (`services.tree`, `services.count`, each a miss), the tree's decision (`gapmap.decide`:
+`published_cells` and `rules.suppress_together`), the stored decision read back and `services.skills_gap_map`,
+cold and kept. The load average is printed with every figure.
 
     python bench/reports_timing.py [--assessments 10000] [--territory SE_1487]      # SQLite in a temporary folder
     createdb -h 127.0.0.1 -U postgres bench_reports
     python bench/reports_timing.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_reports --explain
     UPREST_BENCH_DATABASE_URL=postgresql+psycopg://... python bench/reports_timing.py
 
-A PostgreSQL database must be empty (the script refuses one that has tables) unless `--reuse` is given, which
-keeps its data and only migrates it to `--revision` (up or down): the same data measured with and without a
-migration's indexes. After seeding, PostgreSQL gets `VACUUM ANALYZE` (what autovacuum does soon after a bulk load).
-`--explain` prints the plan of every statement of the two aggregations (`EXPLAIN (ANALYZE, BUFFERS)` on
-PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite).
+A PostgreSQL database must be empty unless `--reuse` is given, which keeps its data and only migrates it to
+`--revision` (up or down). After seeding, PostgreSQL gets `VACUUM ANALYZE`. `--explain` prints the plan of every
+statement of the aggregations (`EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite).
 """
 
 from __future__ import annotations
@@ -341,12 +338,19 @@ def login(app, email: str):
     return client
 
 
-def forget(app) -> None:
-    """Empty the per-process cache (the counts, the decisions, the pages): the next request computes them."""
+def forget(app, stored: bool = False) -> None:
+    """Empty the per-process cache (the counts, the decisions, the pages): the next request computes them, or
+    reads the decisions another worker stored; with `stored`, delete those too (as right after a change of the
+    data, before the worker's pass has made them)."""
     from uprest import cache
+    from uprest.extensions import db
+    from uprest.reports.models import Decision
 
     with app.app_context():
         cache.pages().clear()
+        if stored:
+            db.session.execute(db.delete(Decision))
+            db.session.commit()
 
 
 def statements(app):
@@ -372,6 +376,10 @@ def measure(app, client, label: str, path: str, repeat: int) -> None:
     if resp.status_code != 200:
         print(f"  {label:44} {path}: HTTP {resp.status_code}, not measured  ({load()})")
         return
+    forget(app, stored=True)
+    start = time.perf_counter()
+    client.get(path)
+    changed = time.perf_counter() - start
     forget(app)
     start = time.perf_counter()
     client.get(path)
@@ -383,8 +391,8 @@ def measure(app, client, label: str, path: str, repeat: int) -> None:
     assert resp.status_code == 200, (path, resp.status_code)
     size = len(resp.get_data())
     print(
-        f"  {label:44} {quantiles(times)}  cold {cold * 1000:7.1f} ms  {len(sent):3} SQL  {size / 1024:7.1f} KiB  "
-        f"({load()})"
+        f"  {label:44} {quantiles(times)}  cold {cold * 1000:7.1f} ms  changed {changed * 1000:7.1f} ms  "
+        f"{len(sent):3} SQL  {size / 1024:7.1f} KiB  ({load()})"
     )
 
 
@@ -443,76 +451,68 @@ def publish_and_download(app, territory, period: str, repeat: int) -> None:
         measure(app, anonymous, f"open data {name}", f"{base}/{name}", repeat)
 
 
-def tree_nodes(root) -> dict[int, frozenset[int]]:
-    """What `services.decisions` gives `published_cells`: each territory of the tree -> the places it covers."""
-    from uprest.accounts import territories
-
-    nodes: dict[int, set[int]] = {}
-    for node in territories.tree(under=root.id):
-        nodes[node.territory.id] = {node.territory.id} | nodes.get(node.territory.id, set())
-        for above in territories.ancestors(node.territory):
-            nodes.setdefault(above.id, {above.id}).add(node.territory.id)
-    return {node: frozenset(members) for node, members in nodes.items()}
-
-
 def measure_parts(app, code: str, period: str, repeat: int, explain: bool) -> None:
     from uprest import cache
-    from uprest.reports import rules, services
+    from uprest.reports import gapmap, rules, services
 
     with app.test_request_context("/"):
         territory = services.territory_by_code(code)
         root = services.decision_root(territory)
         k = services.min_group()
         kept = cache.pages()
+        kept.clear()
+        sent, stop = statements(app)
+        services.tree(root), stop()
+        tree, data = timed(lambda: services.tree(root), repeat, kept.clear)
+        counted, nodes = data.counts, data.nodes
+        decide, (systems, decided) = timed(lambda: gapmap.decide(counted, nodes, k), repeat)
+        services.decisions(territory, k=k)  # stored, then read back as another worker would
+        stored, _decided = timed(lambda: services.decisions(territory, k=k), repeat, kept.clear)
+        cells, _systems = timed(lambda: gapmap.published_cells(counted, nodes), repeat)
+        rule, _decided = timed(lambda: rules.suppress_together(systems, k) if counted.people else {}, repeat)
+        everyone = sum(counted.people.values())
+        published = sum(len(p) for p, _atomic in systems.values())
+        hidden, primary = (sum(len(getattr(d, a)) for d in decided.values()) for a in ("suppressed", "primary"))
+        print(
+            f"\ninside the application, the tree of {root.code} ({everyone} people, {len(nodes)} territories, "
+            f"{len(counted.quarters)} quarters): {len(systems)} systems, {published} published cells, {hidden} "
+            f"hidden ({primary} under k = {k})"
+        )
+        show(
+            ("SQL services.tree (counts, territories), a miss", tree),
+            ("gapmap.decide, tree counts kept", decide),
+            ("services.decisions, read back (another worker)", stored),
+            ("  of which published_cells", cells),
+            ("  of which rules.suppress_together", rule),
+        )
+        if explain:
+            show_plans([s for s in sent if "content_generations" not in s[0]])
         for label, chosen in (("all time", None), (period, period)):
             since, until = services.quarter_bounds(chosen) if chosen else (None, None)
             window = {"since": since, "until": until}
             kept.clear()
             sent, stop = statements(app)
             services.count(territory, **window)
-            services.place_counts(root, **window)
             stop()
             sql, counts = timed(lambda w=window: services.count(territory, **w), repeat, kept.clear)
             hit, _counts = timed(lambda w=window: services.count(territory, **w), repeat)
-            tree, places = timed(lambda w=window: services.place_counts(root, **w), repeat, kept.clear)
-
-            def counted(w=window):
-                kept.clear()
-                services.place_counts(root, **w)
-
-            decide, (systems, decided) = timed(
-                lambda w=window: services.decisions(territory, **w, k=k), repeat, counted
-            )
-            nodes = tree_nodes(root)
-            cells, _systems = timed(lambda n=nodes, p=places: services.published_cells(p, n), repeat)
-            rule, _decided = timed(
-                lambda s=systems, p=places: rules.suppress_together(s, k) if p.people else {}, repeat
-            )
             cold, _map = timed(lambda c=chosen: services.skills_gap_map(territory, period=c), repeat, kept.clear)
             warm, _map = timed(lambda c=chosen: services.skills_gap_map(territory, period=c), repeat)
             people = sum(n for n, _below in counts.people.values())
-            everyone = sum(n for n, _below in places.people.values())
-            published = sum(len(p) for p, _atomic in systems.values())
-            hidden = sum(len(d.suppressed) for d in decided.values())
-            primary = sum(len(d.primary) for d in decided.values())
-            print(
-                f"\ninside the application, {territory.code} ({people} people) in the tree of {root.code} "
-                f"({everyone} people, {len(nodes)} territories), {label}: {len(systems)} systems, {published} "
-                f"published cells, {hidden} hidden ({primary} under k = {k})"
-            )
-            for name, samples in (
+            print(f"\n{territory.code} ({people} people), {label}:")
+            show(
                 ("SQL services.count, a miss", sql),
                 ("services.count, kept (2 token queries)", hit),
-                ("SQL services.place_counts (the tree), a miss", tree),
-                ("services.decisions, place counts kept", decide),
-                ("  of which published_cells", cells),
-                ("  of which rules.suppress_together", rule),
                 ("services.skills_gap_map, cache empty", cold),
                 ("services.skills_gap_map, kept", warm),
-            ):
-                print(f"  {name:46} {quantiles(samples)}  ({load()})")
+            )
             if explain:
                 show_plans([s for s in sent if "content_generations" not in s[0]])
+
+
+def show(*rows) -> None:
+    for name, samples in rows:
+        print(f"  {name:46} {quantiles(samples)}  ({load()})")
 
 
 def show_plans(sent: list[tuple[str, object]]) -> None:

@@ -47,14 +47,14 @@ def test_the_funnel_is_kept_until_learning_or_certificates_change(monkeypatch, a
 
 
 def test_every_quarter_counted_in_one_pass_equals_each_counted_alone(app, create_user, people):  # noqa: F811
-    """`prime_place_counts` (one pass for every quarter, what participation's check of the map uses) gives exactly
-    the counts of each quarter counted alone: people assessed in two quarters count in both, with the latest run
-    of each quarter; places and sub-sectors as they are."""
+    """The tree's counts by history (`gapmap.count`: every quarter in one pass, what the map's decision is made on)
+    give exactly the counts of each quarter and of all time counted alone (`services.count`): people assessed in
+    two quarters count in both, with the latest run of each quarter, and once in all time with their latest."""
     from tests.factories import make_assessment_run
     from tests.test_reports_participation import model, quarters_ago
     from uprest.accounts import territories
     from uprest.assessments.models import AssessmentRun
-    from uprest.reports import services
+    from uprest.reports import gapmap, services
 
     early = people(4, rating=1, territory="rijeka") + people(2, rating=5, territory="opatija", subsector="beach")
     later = people(3, rating=5, territory="krk")
@@ -70,10 +70,27 @@ def test_every_quarter_counted_in_one_pass_equals_each_counted_alone(app, create
             seen.add(run.user_id)
     db.session.commit()
     root = territories.by_code("kvarner")
-    quarters = [model.quarter_of(quarters_ago(n)) for n in (3, 2, 1, 0)]
-    bounds = [services.quarter_bounds(q) for q in quarters]
-    together = services._place_counts(root, bounds)
-    alone = [services._place_counts(root, [b])[0] for b in bounds]
-    assert together == alone
-    assert sum(n for n, _below in together[0].people.values()) == 6  # the early ones' first quarter
-    assert [sum(n for n, _b in c.people.values()) for c in together] == [6, 3, 3, 0]
+    counted = gapmap.count(root, services.people_in(root))
+    assert counted.quarters == tuple(model.quarter_of(quarters_ago(n)) for n in (3, 2, 1))
+    for period in [*counted.quarters, None]:
+        alone = services._count(
+            root,
+            **dict(zip(("since", "until"), services.quarter_bounds(period) if period else (None, None), strict=True)),
+        )
+
+        def entry(history, period=period):
+            return history[-1] if period is None else next((e for e in history if e[0] == period), None)
+
+        people_of: dict = {}
+        for (_place, history), n in counted.people.items():
+            if (e := entry(history)) is not None:
+                n0, below = people_of.get(e[1], (0, 0))
+                people_of[e[1]] = (n0 + n, below + n * e[2])
+        assert people_of == alone.people, period
+        cells: dict = {}
+        for (_place, key, history), n in counted.cells.items():
+            if (e := entry(history)) is not None:
+                n0, below = cells.get((key, e[1]), (0, 0))
+                cells[(key, e[1])] = (n0 + n, below + n * e[2])
+        assert cells == alone.cells, period
+    assert sum(n for (_p, h), n in counted.people.items() if len(h) == 2) == 3  # re-assessed: in both quarters

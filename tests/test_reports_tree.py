@@ -21,9 +21,8 @@ from tests.test_reports_participation import (  # noqa: F401 (the module fixture
     tree,
 )
 from uprest.extensions import utcnow
+from uprest.reports import gapmap, rules
 from uprest.reports import participation as model
-from uprest.reports import rules
-from uprest.reports import services as map_services
 
 #: The seeded region Kvarner (HR031) and its municipalities.
 REGION_CODE = "HR031"
@@ -164,51 +163,62 @@ def test_the_region_minus_the_other_municipalities_does_not_give_a_hidden_partic
 # --- the rule over a tree, without a database -------------------------------------------------------------
 
 
+TREE_QUARTERS = ("2026Q1", "2026Q2")
+
+
 @st.composite
-def place_counts(draw):
-    """Random counts of 2-3 municipalities (places 1..3 of the region REGION), 1-3 sub-sectors, 1-2 competences:
-    (PlaceCounts, nodes)."""
+def tree_counts(draw):
+    """Random people of 2-3 municipalities (places 1..3 of the region REGION), each assessed in one or both of two
+    quarters (the sub-sector of each quarter's latest assessment, and below target or not on 1-2 competences, a
+    competence sometimes not assessed): (gapmap.TreeCounts, nodes)."""
     places = draw(st.integers(2, 3))
     subsectors = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
     keys = draw(st.lists(st.sampled_from(["c1", "c2"]), min_size=1, max_size=2, unique=True))
-    assessed, cells = {}, {}
+    cells: dict = {}
+    assessed: dict = {}
     for place in range(1, places + 1):
-        for sub in subsectors:
-            n = draw(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 8, 12]))
-            if not n:
-                continue
-            below_somewhere = 0
+        for _person in range(draw(st.integers(0, 14))):
+            quarters = draw(st.sampled_from([TREE_QUARTERS[:1], TREE_QUARTERS[1:], TREE_QUARTERS]))
+            runs = []
+            for quarter in quarters:
+                sub = draw(st.sampled_from(subsectors))
+                results = {key: draw(st.sampled_from([None, 0, 1, 1])) for key in keys}
+                if all(v is None for v in results.values()):
+                    results[keys[0]] = 0
+                runs.append((quarter, sub, results))
             for key in keys:
-                m = draw(st.integers(0, n))
-                below = draw(st.integers(0, m))
-                cells[(place, key, sub)] = (m, below)
-                below_somewhere = max(below_somewhere, below)
-            assessed[(place, sub)] = (n, draw(st.integers(below_somewhere, n)))
-    return map_services.PlaceCounts(cells=cells, people=assessed), tree(places)
+                history = tuple((q, sub, r[key]) for q, sub, r in runs if r[key] is not None)
+                if history:
+                    cells[(place, key, history)] = cells.get((place, key, history), 0) + 1
+            history = tuple((q, sub, max(v for v in r.values() if v is not None)) for q, sub, r in runs)
+            assessed[(place, history)] = assessed.get((place, history), 0) + 1
+    return gapmap.TreeCounts(TREE_QUARTERS, cells, assessed), tree(places)
 
 
-def measures(system: str, published: dict, node: int) -> dict:
-    """(measure, sub-sector) -> the name of that territory's cell in `system` (as `services.published_cells` names
-    them: a competence's count of people is named ("people", ...) when it equals the column total)."""
+def measures(system: str, published: dict, node: int, period: str) -> dict:
+    """(measure, sub-sector) -> the name of that territory's cell of `period` in `system` (as
+    `gapmap.published_cells` names them: a competence's count of people is named ("people", ...) when it equals
+    the column total)."""
     out = {}
     for name in published:
-        if name[1] != node:
+        if name[1] != node or name[2] != period:
             continue
-        if system == map_services.ALL:
-            out[(name[0], name[2])] = name
+        if system == gapmap.ALL:
+            out[(name[0], name[3])] = name
         else:
             out[("n" if name[0] in ("n", "people") else name[0], name[-1])] = name
     return out
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(place_counts(), st.sampled_from([3, 5]))
+@given(tree_counts(), st.sampled_from([3, 5]))
 def test_no_cell_of_the_tree_is_derivable_from_the_others(drawn, k):
-    """On random maps of a region and its 2-3 municipalities: `rules.derivable` finds nothing in any system, and no
-    hidden cell of a territory is the shown region cell minus the sum of its shown siblings' (nor a hidden region
-    cell the sum of its shown municipalities')."""
-    places, nodes = drawn
-    systems = map_services.published_cells(places, nodes)
+    """On random maps of a region and its 2-3 municipalities over two quarters and all time: `rules.derivable`
+    finds nothing in any system, no hidden cell of a territory is the shown region cell minus the sum of its shown
+    siblings' (nor a hidden region cell the sum of its shown municipalities'), and no hidden cell of all time is
+    the sum of the shown cells of its quarters when nobody was assessed twice."""
+    counts, nodes = drawn
+    systems = gapmap.published_cells(counts, nodes)
     decided = rules.suppress_together(systems, k)
     municipalities = [node for node in nodes if node != REGION]
     for system, (published, atomic) in systems.items():
@@ -216,37 +226,43 @@ def test_no_cell_of_the_tree_is_derivable_from_the_others(drawn, k):
         assert not rules.derivable(decision, published, atomic), system
         totals = _totals(published, atomic)
 
-        def value(node, measure, system=system, published=published, decision=decision):
-            name = measures(system, published, node).get(measure)
+        def value(node, measure, period, system=system, published=published, decision=decision):
+            name = measures(system, published, node, period).get(measure)
             return 0 if name is None else decision.count(name)  # a territory without anybody shows nothing: 0
 
-        for measure, name in measures(system, published, REGION).items():
-            parts = {node: value(node, measure) for node in municipalities}
-            for node, part in parts.items():
-                siblings = [v for other, v in parts.items() if other != node]
-                if part is None and decision.count(name) is not None and None not in siblings:
-                    hidden = totals[measures(system, published, node)[measure]]
-                    assert hidden != decision.count(name) - sum(siblings), (system, measure, node)
-            if decision.count(name) is None and None not in parts.values():
-                assert totals[name] != sum(parts.values()), (system, measure)
+        for period in [*TREE_QUARTERS, gapmap.ALL]:
+            for measure, name in measures(system, published, REGION, period).items():
+                parts = {node: value(node, measure, period) for node in municipalities}
+                for node, part in parts.items():
+                    siblings = [v for other, v in parts.items() if other != node]
+                    if part is None and decision.count(name) is not None and None not in siblings:
+                        hidden = totals[measures(system, published, node, period)[measure]]
+                        assert hidden != decision.count(name) - sum(siblings), (system, measure, node)
+                if decision.count(name) is None and None not in parts.values():
+                    assert totals[name] != sum(parts.values()), (system, measure)
+        once = all(len(history) == 1 for (_place, *_key, history) in atomic)
+        for node in nodes:
+            for measure, name in measures(system, published, node, gapmap.ALL).items():
+                quarters = [value(node, measure, q) for q in TREE_QUARTERS]
+                if once and decision.count(name) is None and None not in quarters:
+                    assert totals[name] != sum(quarters), (system, measure, node)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(st.data(), st.sampled_from([3, 5]))
-def test_the_maps_shown_people_of_a_period_give_away_no_hidden_people_of_it(data, k):
-    """With the map's decision (one competence) of each period, the map's shown people assessed of one period alone
-    give away no people assessed that participation hides in that period (only a quarter against all time can:
-    the map's own period gap); participation hides every count that the map hides."""
+def test_the_maps_shown_people_give_away_no_hidden_people(data, k):
+    """With the map's decision of every territory and period at once, the map's shown people assessed of all
+    periods together (quarters and all time, people assessed in several quarters included) give away no people
+    assessed that participation hides; participation hides every count that the map hides."""
     nodes = tree(places := data.draw(st.integers(2, 3)))
     atoms = data.draw(atoms_strategy(places))
     hidden = map_decisions(atoms, QUARTERS, nodes, k)
     d = model.decisions(model.Counts(QUARTERS, atoms, {}, {}, {}), k, nodes, hidden)
     assert hidden & set(d.published) <= d.people.suppressed
     totals = _totals(d.published, atoms)
-    for period in [*QUARTERS, model.ALL]:
-        known = {name for name in d.people.shown if name[0] == "assessed" and name[2] == period}
-        exposed = rules.derivable(model._decision(k, known, totals), d.published, atoms)
-        assert not {name for name in exposed & d.people.suppressed if name[0] == "assessed" and name[2] == period}
+    known = {name for name in d.people.shown if name[0] == "assessed"}
+    exposed = rules.derivable(model._decision(k, known, totals), d.published, atoms)
+    assert not {name for name in exposed & d.people.suppressed if name[0] == "assessed"}
 
 
 def test_a_business_counts_where_its_assessed_people_are():
@@ -287,7 +303,7 @@ def test_a_change_of_the_tree_shows_at_once(monkeypatch, app, create_user, peopl
     monkeypatch.setitem(app.config, "REPORTS_MIN_GROUP", 3)
     people(4, rating=1, territory="rijeka")
     kvarner = territories.by_code("kvarner")
-    assert len(services.decisions(kvarner, since=None, until=None, k=3)[0]) > 0
+    assert len(services.decisions(kvarner, k=3)) > 0
     region = territories.save(
         None, code="HR032", slug="lika-senj", kind="region", parent_id=territories.by_code("HR").id,
         name="Ličko-senjska županija", names={}, country="HR", code_list="NUTS 2021",
@@ -295,7 +311,39 @@ def test_a_change_of_the_tree_shows_at_once(monkeypatch, app, create_user, peopl
     rijeka = territories.by_code("rijeka")
     rijeka.parent_id = region.id
     db.session.commit()
-    systems, _decided = services.decisions(kvarner, since=None, until=None, k=3)
-    published = next(iter(systems.values()))[0]
+    decision = next(iter(services.decisions(kvarner, k=3).values()))
+    published = decision.shown | decision.suppressed
     assert not any(name[1] == kvarner.id for name in published)  # nobody is left in Kvarner
     assert any(name[1] == region.id for name in published)
+
+
+@settings(max_examples=40, derandomize=True)
+@given(st.data())
+def test_the_maps_people_assessed_is_hidden_only_under_k(data):
+    """On the skills-gap map the count of everybody assessed in the whole tree (the root's) is hidden only when it
+    is under k (it covers every atomic cell of each table it is in, and the rule never picks such a cell as a
+    complement)."""
+    subsectors = data.draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True))
+    keys = data.draw(st.lists(st.sampled_from(["c1", "c2", "c3"]), min_size=1, max_size=3, unique=True))
+    assessed, cells = {}, {}
+    for sub in subsectors:
+        n = data.draw(st.integers(1, 9))
+        assessed[sub] = (n, data.draw(st.integers(0, n)))
+        for key in keys:
+            m = data.draw(st.integers(0, n))
+            cells[(key, sub)] = (m, data.draw(st.integers(0, m)))
+    everybody = {
+        (1, (("2026Q1", sub, b),)): (below, n - below)[1 - b] for sub, (n, below) in assessed.items() for b in (0, 1)
+    }
+    cells = {
+        (1, key, (("2026Q1", sub, b),)): (below, n - below)[1 - b]
+        for (key, sub), (n, below) in cells.items()
+        for b in (0, 1)
+    }
+    k = data.draw(st.sampled_from([3, 5]))
+    _systems, decisions = gapmap.decide(gapmap.TreeCounts(("2026Q1",), cells, everybody), {1: frozenset({1})}, k)
+    everyone = sum(n for n, _below in assessed.values())
+    for name in (("people", 1, gapmap.ALL, gapmap.ALL), ("people", 1, "2026Q1", gapmap.ALL)):
+        for decision in decisions.values():
+            if name in decision.shown | decision.suppressed:
+                assert (name in decision.suppressed) == (0 < everyone < k)

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import String, bindparam, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from uprest.extensions import db
@@ -73,22 +74,39 @@ def bump(name: str) -> None:
 # --- watching tables ----------------------------------------------------------------------------------
 
 _WATCHED: dict[str, tuple[type, ...]] = {}
+#: name -> model -> the only columns whose change is a change of `name` (a model not listed: any column).
+_COLUMNS: dict[str, dict[type, frozenset[str]]] = {}
 
 
-def watch(name: str, *models: type) -> None:
-    """Every ORM flush that adds, changes or deletes a row of `models` bumps the generation `name`."""
+def watch(name: str, *models: type, columns: dict[type, tuple[str, ...]] | None = None) -> None:
+    """Every ORM flush that adds, changes or deletes a row of `models` bumps the generation `name`; for a model in
+    `columns`, a change of a row counts only when one of those columns changed (a user's last login is no change of
+    where people are)."""
     _WATCHED[name] = tuple(dict.fromkeys(_WATCHED.get(name, ()) + models))
+    _COLUMNS.setdefault(name, {}).update({model: frozenset(cols) for model, cols in (columns or {}).items()})
+
+
+def _changes(name: str, obj, session: Session) -> bool:
+    """Whether the dirty `obj` changed a column that `name` watches."""
+    only = next((cols for model, cols in _COLUMNS.get(name, {}).items() if isinstance(obj, model)), None)
+    if only is None:
+        return session.is_modified(obj)
+    attrs = sa_inspect(obj).attrs
+    return any(attrs[col].history.has_changes() for col in only)
 
 
 @event.listens_for(Session, "before_flush")
 def _bump_watched(session: Session, _flush_context, _instances) -> None:
     if not _WATCHED:
         return
-    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    if not changed:
+    created = [*session.new, *session.deleted]
+    dirty = list(session.dirty)
+    if not created and not dirty:
         return
     for name, models in _WATCHED.items():
-        if any(isinstance(obj, models) for obj in changed):
+        if any(isinstance(obj, models) for obj in created) or any(
+            isinstance(obj, models) and _changes(name, obj, session) for obj in dirty
+        ):
             _upsert(session.connection(), name)
 
 

@@ -11,10 +11,18 @@ from uprest.accounts.models import Organisation, Territory, User
 from uprest.extensions import db
 
 #: The generation of who lives and works where (accounts and businesses: territory, business, sub-sector; and the
-#: territories' tree itself), for what other features count per territory. Any change of a user row replaces it
-#: (a login too): cautious, so that a figure is never computed from an old picture of who belongs to a territory.
+#: territories' tree itself), for what other features count per territory. A user added or deleted, or a change of
+#: their territory or business replaces it; their other columns (a login, a language) do not: what the reports
+#: decide from it takes seconds to decide again (docs/performance.md). Every change of a business or a territory
+#: replaces it.
 PEOPLE = "people"
-cache.watch(PEOPLE, User, Organisation, Territory)
+cache.watch(
+    PEOPLE,
+    User,
+    Organisation,
+    Territory,
+    columns={User: ("territory_id", "organisation_id", "territory", "organisation")},
+)
 
 
 def people_generation() -> str:

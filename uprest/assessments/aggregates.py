@@ -114,3 +114,17 @@ def run_totals(people):
         .where(AssessmentRun.submitted_at.is_not(None))
         .subquery("run_totals")
     )
+
+
+def run_span(people) -> tuple[datetime | None, datetime | None]:
+    """When the first and the latest submitted run of the people of `people` (a select with ``user_id``) were
+    submitted: (None, None) when none was."""
+    who = people.subquery("people")
+    submitted = AssessmentRun.submitted_at
+    return tuple(
+        db.session.execute(
+            db.select(func.min(submitted), func.max(submitted))
+            .join(who, who.c.user_id == AssessmentRun.user_id)
+            .where(submitted.is_not(None))
+        ).one()
+    )

@@ -14,5 +14,6 @@ feature = Feature(
     blueprints=("uprest.reports.views:bp", "uprest.reports.publish_views:bp", "uprest.reports.opendata_views:bp"),
     demo="uprest.reports.cli:seed_demo",
     dashboard_cards="uprest.reports.cards:dashboard_cards",
+    outbox_worker="uprest.reports.worker:warm",
     api=("uprest.api.territories",),
 )

@@ -10,13 +10,17 @@
   SHA-256 is stored; `prefix` (its first characters) is shown so that staff can tell tokens apart; revoking
   stamps `revoked_at`. The form that creates one carries a one-time `request_key`: the same form sent twice
   makes one token (the second answer cannot show the secret again, and says so).
+* **Decision.** The disclosure rule's decision over a whole tree (the skills-gap map's, participation's), made
+  once for the data it was made from (`data_key`: a digest of the generation tokens of that data, the tree and the
+  rule's version) and read by every worker and server (`uprest.reports.store`). Only which cells are shown and
+  hidden, with the shown counts: nothing that a page could not show.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uprest.extensions import UTCDateTime, db, utcnow
@@ -68,3 +72,19 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Decision(db.Model):
+    __tablename__ = "report_decisions"
+    __table_args__ = (UniqueConstraint("kind", "root_id", "k", "data_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "map" or "participation"
+    root_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"), index=True)
+    k: Mapped[int]
+    data_key: Mapped[str] = mapped_column(String(64))
+    #: zlib-compressed JSON: {system: {"shown": [[name, count], ...], "suppressed": [...], "primary": [...]}}.
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: How long making it took (seconds): what a request saves by finding it here.
+    seconds: Mapped[float]

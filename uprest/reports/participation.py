@@ -23,16 +23,17 @@ improved, not improved and assessed once. Businesses are their own system, over 
 which some of their people were assessed).
 
 **Figures another page shows.** The skills-gap map shows the number of people assessed of every territory and
-period, decided over the same tree (`services.decisions`). Where the map shows it, it is *known* to the attacker:
-`decide` keeps it shown and protects every other cell as if it were, so the two pages never disagree on it and
-nothing hidden here is worked out with the map's help (beyond what the map's own period totals give away: see the
-docs). Where the map hides it (under k, or to protect a smaller territory: a region minus its other
-municipalities), it is hidden here too. The trend's "below target in at least one competence" is the map's own
-figure of the quarter, taken from the map's decision.
+period, decided over the same tree and every period at once (`services.decisions`). Where the map shows it, it is
+*known* to the attacker: `decide` keeps it shown and protects every other cell as if it were, so the two pages
+never disagree on it and nothing hidden here is worked out with the map's help. Where the map hides it (under k,
+or to protect a smaller territory or period: a region minus its other municipalities, all time minus the other
+quarters), it is hidden here too. The trend's "below target in at least one competence" is the map's own figure of
+the quarter, taken from the map's decision.
 """
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,13 +43,13 @@ from types import MappingProxyType
 
 from uprest import cache
 from uprest.accounts import aggregates as accounts
-from uprest.accounts import territories
 from uprest.accounts.models import Territory
 from uprest.assessments import aggregates as assessments
 from uprest.certificates import services as certificates
 from uprest.extensions import db, utcnow
 from uprest.learning import services as learning
-from uprest.reports import rules, services
+from uprest.reports import rules, services, store
+from uprest.reports.periods import quarter_of, quarter_range
 
 #: The period "all time" in cell names and exports.
 ALL = "all"
@@ -86,20 +87,6 @@ Nodes = Mapping[int, frozenset]
 
 
 # --- quarters -----------------------------------------------------------------------------------------------
-
-
-def quarter_of(moment: datetime) -> str:
-    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
-
-
-def quarter_range(first: str, last: str) -> list[str]:
-    """The quarters from `first` to `last` ('2026Q1' .. '2026Q4'), both included."""
-    year, quarter = int(first[:4]), int(first[-1])
-    out = []
-    while (year, quarter) <= (int(last[:4]), int(last[-1])):
-        out.append(f"{year}Q{quarter}")
-        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
-    return out
 
 
 def trend_quarters(first: str | None, now: datetime) -> list[str]:
@@ -314,17 +301,21 @@ def _quarters_in(masks: Sequence, quarters: Sequence[str]) -> frozenset:
     )
 
 
-def count(root: Territory) -> Counts:
-    """The counts of `root`'s tree (`_count`), kept per worker until an assessment, a person's place, an enrolment
-    or a certificate changes (the generation tokens of the four are part of the key)."""
-    key = (
-        "reports:participation",
-        root.id,
+def data_tokens() -> tuple[str, str, str, str]:
+    """The generation tokens of what participation is made from: assessments, people's places, enrolments and
+    certificates."""
+    return (
         assessments.results_generation(),
         accounts.people_generation(),
         learning.progress_generation(),
         certificates.held_generation(),
     )
+
+
+def count(root: Territory, data: tuple | None = None) -> Counts:
+    """The counts of `root`'s tree (`_count`), kept per worker until an assessment, a person's place, an enrolment
+    or a certificate changes (`data`: the generation tokens of the four, part of the key)."""
+    key = ("reports:participation", root.id, *(data or data_tokens()))
     return cache.pages().get_or_make(key, lambda: _count(root))
 
 
@@ -407,37 +398,21 @@ def _count(root: Territory) -> Counts:
     return counts
 
 
-def tree_nodes(root: Territory) -> dict[int, frozenset]:
-    """Every territory of the tree of `root` -> the places it covers (itself and every territory below it)."""
-    nodes: dict[int, set] = {}
-    chain: list[int] = []
-    for node in territories.tree(under=root.id, users=False):
-        del chain[node.depth :]
-        chain.append(node.territory.id)
-        for above in chain:
-            nodes.setdefault(above, set()).add(node.territory.id)
-    return {node: frozenset(members) for node, members in nodes.items()}
+def map_hidden(root: Territory, k: int) -> set:
+    """("assessed", territory, period) for every territory and period (a quarter or ALL) whose count of people
+    assessed (all sub-sectors) the skills-gap map of the tree of `root` hides (`services.decisions`: every
+    territory and period at once)."""
+    return hidden_by(services.decisions(root, k=k))
 
 
-def hidden_by(decided: Mapping, period: str) -> set:
-    """("assessed", territory, period) for every territory whose count of people assessed (all sub-sectors) the
-    skills-gap map's decisions `decided` (by system, `services.decisions`) of `period` hide."""
+def hidden_by(decided: Mapping) -> set:
+    """`map_hidden` of the map's decisions `decided` (by system)."""
     return {
-        ("assessed", name[1], period)
+        ("assessed", name[1], ALL if name[2] == services.ALL else name[2])
         for decision in decided.values()
         for name in decision.suppressed
-        if len(name) == 3 and name[0] == "people" and name[2] == services.ALL
+        if len(name) == 4 and name[0] == "people" and name[3] == services.ALL
     }
-
-
-def map_hidden(root: Territory, quarters: Sequence[str], k: int) -> set:
-    """`hidden_by` of the map of the tree of `root` in every period: each of `quarters` and all time."""
-    hidden = set()
-    services.prime_place_counts(root, list(quarters))
-    for period in [*quarters, ALL]:
-        since, until = services.quarter_bounds(period) if period != ALL else (None, None)
-        hidden |= hidden_by(services.decisions(root, since=since, until=until, k=k)[1], period)
-    return hidden
 
 
 # --- the page -----------------------------------------------------------------------------------------------
@@ -538,20 +513,31 @@ def trend(territory: Territory, d: Decisions, quarters: Sequence[str]) -> list[T
     return rows
 
 
-def _decided(counts: Counts, k: int, nodes: Nodes, hidden: set) -> Decisions:
-    """`decisions`, kept per worker by the data it is made from (the decision depends on nothing else; the counts
-    are made again on every request, so hours and medians are always current)."""
-    key = (
-        "reports:participation",
-        k,
-        tuple(counts.quarters),
-        frozenset(counts.people.items()),
-        frozenset(counts.businesses.items()),
-        frozenset(nodes.items()),
-        frozenset(hidden),
-    )
-    d = cache.pages().get_or_make(key, lambda: decisions(counts, k, nodes, hidden))
-    return Decisions(d.people, d.businesses, counts, d.published, nodes)
+def digest(counts: Counts, nodes: Nodes, map_digest: str) -> str:
+    """A digest of everything participation's decision of a tree is made from: its people's and businesses' atomic
+    counts, its quarters and territories, and the map's data (whose decision it takes as given)."""
+    people = sorted((place, sorted(qs), stage, retest, n) for (place, qs, stage, retest), n in counts.people.items())
+    businesses = sorted((sorted(atom), n) for atom, n in counts.businesses.items())
+    places = sorted((node, sorted(members)) for node, members in nodes.items())
+    data = (tuple(counts.quarters), people, businesses, places, map_digest)
+    return hashlib.sha256(repr(data).encode()).hexdigest()
+
+
+def _decided(root: Territory, data: tuple, counts: Counts, k: int, nodes: Nodes) -> Decisions:
+    """`decisions` of the tree of `root`, made once per change of what it is made from (`digest`: an enrolment in
+    another country changes nothing here) and kept in the database for every worker (`store.kept`); the digest and
+    the published cells kept per worker until the generation tokens `data` change."""
+
+    def make():
+        d = decisions(counts, k, nodes, map_hidden(root, k) if counts.quarters else set())
+        return {"people": d.people, "businesses": d.businesses}
+
+    def cells_and_digest():
+        return published_cells(counts.people, counts.quarters, nodes), digest(counts, nodes, services.tree(root).digest)
+
+    published, key = cache.pages().get_or_make(("reports:participation-cells", root.id, *data), cells_and_digest)
+    kept = store.kept("participation", root.id, k, (key,), make)
+    return Decisions(kept["people"], kept["businesses"], counts, published, nodes)
 
 
 def participation_view(
@@ -562,9 +548,10 @@ def participation_view(
     the tree and the period asked for: it covers them all at once, with the map's decisions of every period."""
     k = services.min_group()
     root = services.decision_root(territory)
-    counts = count(root)
-    nodes = tree_nodes(root)
-    d = _decided(counts, k, nodes, map_hidden(root, counts.quarters, k) if counts.quarters else set())
+    data = data_tokens()
+    counts = count(root, data)
+    nodes = services.tree(root).nodes
+    d = _decided(root, data, counts, k, nodes)
     members = nodes.get(territory.id, frozenset())
     first = min((min(a[1]) for a in counts.people if a[0] in members), default=None)
     quarters = trend_quarters(first, now or utcnow()) if with_trend else []

@@ -112,8 +112,17 @@ def suppress(
         raise ValueError(f"must_suppress names cells that are not published: {sorted(map(repr, unknown))}")
     primary = {i for i, c in enumerate(system.counts) if 0 < c < k}
     suppressed = primary | {system.index[n] for n in forced}
-    while picks := system.complements(suppressed):
+    if not suppressed:
+        return system.decision(k, suppressed, primary)  # nothing to protect
+    basis = _Shown(system, suppressed)
+    asking = set(suppressed)
+    while True:
+        picks, derivable = system.complements(asking, basis)
+        if not picks:
+            break
         suppressed |= picks
+        basis.remove(picks)
+        asking = derivable | picks
     return system.decision(k, suppressed, primary)
 
 
@@ -154,13 +163,16 @@ def suppress_together(
                 shared.add(name)
             seen[name] = total
     forced: set = set()
+    decisions: dict[Hashable, Decision] = {}
+    made_with: dict[Hashable, frozenset] = {}
     while True:
-        decisions = {
-            s: suppress(systems[s][0], systems[s][1], k, must_suppress=forced & set(systems[s][0])) for s in order
-        }
+        for s in order:
+            own = frozenset(forced & set(systems[s][0]))
+            if made_with.get(s) != own:  # the same input gives the same decision: only changed systems again
+                decisions[s], made_with[s] = suppress(systems[s][0], systems[s][1], k, must_suppress=own), own
         hidden = {n for d in decisions.values() for n in d.suppressed if n in shared}
         if hidden <= forced:
-            return decisions
+            return {s: decisions[s] for s in order}
         forced |= hidden
 
 
@@ -193,25 +205,27 @@ class _System:
                 grouped[i].append(b)
         self.rows = [tuple(sorted(g)) for g in grouped]
 
-    def complements(self, suppressed: set[int]) -> set[int]:
-        """One round of complementary suppression: for each derivable suppressed cell (in order), the smallest
-        shown cell its derivation uses (ties by order). A cell whose derivation uses a cell already picked in this
-        round waits for the next round (the pick may have broken it), so that each round hides only cells that
-        some still-valid derivation needs. Empty when nothing is derivable."""
-        basis = _Basis()
-        for i in range(len(self.names)):
-            if i not in suppressed:
-                basis.add(self.rows[i], i)
+    def complements(self, suppressed: set[int], shown: _Shown) -> tuple[set[int], set[int]]:
+        """One round of complementary suppression over the suppressed cells `suppressed`: for each derivable one
+        (in order), the smallest shown cell its derivation uses (ties by order). A cell whose derivation uses a
+        cell already picked in this round waits for the next round (the pick may have broken it), so that each
+        round hides only cells that some still-valid derivation needs. `shown` is the basis of the shown cells.
+        Returns (the picks, the cells that were derivable): empty picks when nothing is derivable. A cell that is
+        not derivable stays so in the next rounds (the shown cells only become fewer): it need not be asked again."""
+        basis = shown.basis
         picks: set[int] = set()
+        derivable: set[int] = set()
         for i in sorted(suppressed):
             if not self.rows[i]:
                 continue  # a count of 0 (forced hidden by must_suppress): nothing to protect
             used = basis.represent(self.rows[i])
-            if used is None or used & picks:
+            if used is None:
                 continue
-            # Zeros never appear in `used` (an empty cell has no blocks and never enters the basis).
-            picks.add(min(used, key=lambda j: (self.counts[j], j)))
-        return picks
+            derivable.add(i)
+            if not used & picks:
+                # Zeros never appear in `used` (an empty cell has no blocks and never enters the basis).
+                picks.add(min(used, key=lambda j: (self.counts[j], j)))
+        return picks, derivable
 
     def decision(self, k: int, suppressed: set[int], primary: set[int]) -> Decision:
         shown = [i for i in range(len(self.names)) if i not in suppressed]
@@ -222,6 +236,37 @@ class _System:
             primary=frozenset(self.names[i] for i in primary),
             shown_counts=MappingProxyType({self.names[i]: self.counts[i] for i in shown}),
         )
+
+
+class _Shown:
+    """The basis of the shown cells of a system, which cells can leave (`remove`) without building it all again.
+
+    Rows are added largest count first (ties by order): complements are picked smallest first, so they are among
+    the last rows added. Adding a row only ever inserts one pivot row and never changes the rows before it, so the
+    basis of the first m rows is the basis minus the pivots that later rows inserted: removing cells undoes the
+    additions from the first removed one on and adds the rows after it again."""
+
+    def __init__(self, system: _System, suppressed: set[int]):
+        self.system = system
+        self.order = sorted(
+            (i for i in range(len(system.names)) if i not in suppressed), key=lambda i: (-system.counts[i], i)
+        )
+        self.basis = _Basis()
+        self.inserted: list[int | None] = []  # the pivot each addition inserted (None: in the span already)
+        self._add_from(0)
+
+    def _add_from(self, start: int) -> None:
+        for i in self.order[start:]:
+            self.inserted.append(self.basis.add(self.system.rows[i], i))
+
+    def remove(self, cells: set[int]) -> None:
+        first = min(self.order.index(i) for i in cells)
+        for pivot in self.inserted[first:]:
+            if pivot is not None:
+                del self.basis.rows[pivot]
+        del self.inserted[first:]
+        self.order = self.order[:first] + [i for i in self.order[first:] if i not in cells]
+        self._add_from(first)
 
 
 class _Basis:
@@ -263,14 +308,17 @@ class _Basis:
                     del combo[c]
         return vec, combo
 
-    def add(self, blocks: tuple[int, ...], name: int) -> None:
-        """Add the row of a shown cell (an empty row or one already in the span adds nothing)."""
+    def add(self, blocks: tuple[int, ...], name: int) -> int | None:
+        """Add the row of a shown cell (an empty row or one already in the span adds nothing); the pivot it
+        inserted, or None."""
         vec, combo = self._reduce(blocks, name)
-        if vec:
-            g = gcd(*vec.values(), *combo.values())
-            if vec[min(vec)] < 0:
-                g = -g
-            self.rows[min(vec)] = ({c: v // g for c, v in vec.items()}, {c: v // g for c, v in combo.items()})
+        if not vec:
+            return None
+        g = gcd(*vec.values(), *combo.values())
+        if vec[min(vec)] < 0:
+            g = -g
+        self.rows[min(vec)] = ({c: v // g for c, v in vec.items()}, {c: v // g for c, v in combo.items()})
+        return min(vec)
 
     def represent(self, blocks: tuple[int, ...]) -> set[int] | None:
         """The shown cells that a linear combination equal to this row uses (with `track`; else an empty set), or

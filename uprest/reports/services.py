@@ -4,24 +4,17 @@ A staff member's territory is the one they are bound to, with everything below i
 The assessment's and the accounts' tables are read through their services only
 (``uprest.assessments.aggregates.latest_results``, ``accounts.territories.people_in``).
 
-The published cells (docs/reports-privacy.md, "The skills-gap map"): every territory of a tree publishes its map,
-so the map of every territory under the same root (a country) is decided at once: a region's figure and its
-municipalities' figures are sums of the same atomic cells, and a count hidden in one cannot be had by subtracting
-the others. Each competence is its own system, over the atomic cells (place, sub-sector, below target | at or
-above it), where a place is the territory a person is in; it publishes, for every territory of the tree, per
-sub-sector and for all sub-sectors, the people assessed (n), the people below target and the people at or above
-it (both halves of a share). The column totals are one more system over (place, sub-sector, below target in at
-least one competence | in none). A count of people that equals the column total of its territory and sub-sector
-is the same figure (the same people) and carries the same name in every system, so that `suppress_together` hides
-it everywhere when one system hides it.
+The published cells and their decision (docs/reports-privacy.md, "The skills-gap map"): every territory of a tree
+publishes its map for every quarter with data and for all time, so all of them are decided at once over atomic
+cells of (place, history) (`uprest.reports.gapmap`), and the decision is stored once per change of the data for
+every worker (`uprest.reports.store`). A page reads its own territory's and period's names from it.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 
 from flask import current_app
@@ -34,12 +27,11 @@ from uprest.accounts.models import Role, Territory, User
 from uprest.assessments.aggregates import latest_results, results_generation
 from uprest.extensions import db
 from uprest.frameworks import services as frameworks
-from uprest.reports import demand, rules
+from uprest.reports import demand, gapmap, rules, store
+from uprest.reports.periods import quarter_bounds, quarter_of, quarter_range  # noqa: F401 (the reports' API)
 
 #: The key of the totals over every sub-sector (or every competence) in cell names.
-ALL = "*"
-PERIOD_RE = re.compile(r"([0-9]{4})Q([1-4])")
-FIRST_YEAR, LAST_YEAR = 2000, 2999
+ALL = gapmap.ALL
 
 
 # --- the territory ------------------------------------------------------------------------------------------
@@ -68,20 +60,6 @@ def people_in(territory: Territory):
 def min_group() -> int:
     """k: the smallest group a shown figure may count (the setting REPORTS_MIN_GROUP, never below rules.MIN_K)."""
     return rules.check_k(current_app.config["REPORTS_MIN_GROUP"])
-
-
-# --- periods ------------------------------------------------------------------------------------------------
-
-
-def quarter_bounds(period: str) -> tuple[datetime, datetime]:
-    """'2026Q4' -> [start, end) in UTC; ValueError for anything else (years FIRST_YEAR..LAST_YEAR)."""
-    match = PERIOD_RE.fullmatch(period or "")
-    if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
-        raise ValueError(f"not a quarter: {period!r}")
-    year, quarter = int(match.group(1)), int(match.group(2))
-    start = datetime(year, 3 * quarter - 2, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
-    return start, end
 
 
 # --- the view model -----------------------------------------------------------------------------------------
@@ -204,141 +182,40 @@ def _count(territory: Territory, *, since: datetime | None, until: datetime | No
 # --- the published cells and the decision -------------------------------------------------------------------
 
 
-@dataclass
-class PlaceCounts:
-    """The counts of a whole tree by place (the territory a person is in): what the decision is made on."""
-
-    cells: dict[tuple[int, str, str], tuple[int, int]]  # (place, competence, sub-sector) -> (n, below)
-    people: dict[tuple[int, str], tuple[int, int]]  # (place, sub-sector) -> (people assessed, people below somewhere)
-
-
-def _places_key(root: Territory, since: datetime | None, until: datetime | None) -> tuple:
-    return ("reports:places", root.id, since, until, results_generation(), people_generation())
-
-
-def place_counts(root: Territory, *, since: datetime | None, until: datetime | None) -> PlaceCounts:
-    """The counts of every place under `root` in the period, kept like `count`."""
-    return cache.pages().get_or_make(_places_key(root, since, until), lambda: _place_counts(root, [(since, until)])[0])
-
-
-def prime_place_counts(root: Territory, periods: list[str]) -> None:
-    """Count the places of every quarter of `periods` that is not kept yet in one pass, and keep each as
-    `place_counts` would (what participation needs: the map's decision of every quarter)."""
-    kept = cache.pages()
-    bounds = [quarter_bounds(period) for period in periods]
-    missing = [b for b in bounds if kept.get(_places_key(root, *b)) is None]
-    if len(missing) > 1:
-        for (since, until), counts in zip(missing, _place_counts(root, missing), strict=True):
-            kept.put(_places_key(root, since, until), counts)
-
-
-def _place_counts(root: Territory, periods: list[tuple[datetime | None, datetime | None]]) -> list[PlaceCounts]:
-    """The counts of each period (a single one may be open: all time), in one pass over the runs."""
-    if len(periods) == 1:
-        since, until = periods[0]
-        results = latest_results(people_in(root), since=since, until=until)
-    else:
-        results = latest_results(people_in(root), periods=periods)
-    c = results.c
-    index = [c.period] if len(periods) > 1 else []  # which period a row counts in (with several)
-    out = [PlaceCounts(cells={}, people={}) for _ in periods]
-    cells = db.select(
-        *index, c.place, c.competence_key, c.subsector, func.count(func.distinct(c.user_id)), func.sum(c.below)
-    ).group_by(*index, c.place, c.competence_key, c.subsector)
-    for row in db.session.execute(cells):
-        i, (place, key, sub, n, below) = (row[0], row[1:]) if index else (0, row)
-        out[i].cells[(place, key, sub)] = (n, int(below or 0))
-    per_person = (
-        db.select(*index, c.user_id, c.place, c.subsector, func.max(c.below).label("below"))
-        .group_by(*index, c.user_id, c.place, c.subsector)
-        .subquery("per_person")
-    )
-    p = per_person.c
-    at = [p.period] if index else []
-    for row in db.session.execute(
-        db.select(*at, p.place, p.subsector, func.count(), func.sum(p.below)).group_by(*at, p.place, p.subsector)
-    ):
-        i, (place, sub, n, below) = (row[0], row[1:]) if index else (0, row)
-        out[i].people[(place, sub)] = (n, int(below or 0))
-    return out
-
-
-def published_cells(places: PlaceCounts, nodes: dict[int, frozenset[int]]) -> dict[str, tuple[dict, dict]]:
-    """The systems for `rules.suppress_together`: name -> (published cells, atomic counts). `nodes` maps each
-    territory of the tree to the places it covers (itself and every territory below it); a territory without
-    anybody assessed publishes nothing."""
-    where = sorted({place for place, _sub in places.people})
-    subsectors = sorted({sub for _place, sub in places.people})
-    people = places.people
-    covered = {
-        node: [place for place in where if place in members]
-        for node, members in sorted(nodes.items())
-        if any(place in members for place in where)
-    }
-
-    def people_of(inside, subs, index):
-        return sum(people.get((place, sub), (0, 0))[index] for place in inside for sub in subs)
-
-    systems: dict[str, tuple[dict, dict]] = {}
-    for key in sorted({key for _place, key, _sub in places.cells}):
-        atomic: dict = {}
-        for place in where:
-            for sub in subsectors:
-                n, below = places.cells.get((place, key, sub), (0, 0))
-                atomic[(place, sub, "below")], atomic[(place, sub, "ok")] = below, n - below
-        published: dict = {}
-        for node, inside in covered.items():
-            for sub in [*subsectors, ALL]:
-                subs = subsectors if sub == ALL else [sub]
-                below = [(place, s, "below") for place in inside for s in subs]
-                ok = [(place, s, "ok") for place in inside for s in subs]
-                n = sum(atomic[cell] for cell in below + ok)
-                same = n == people_of(inside, subs, 0)
-                published[("people", node, sub) if same else ("n", node, key, sub)] = below + ok
-                published[("below", node, key, sub)] = below
-                published[("ok", node, key, sub)] = ok
-        systems[key] = (published, atomic)
-    atomic = {}
-    for place in where:
-        for sub in subsectors:
-            n, below = people.get((place, sub), (0, 0))
-            atomic[(place, sub, "below")], atomic[(place, sub, "ok")] = below, n - below
-    published = {}
-    for node, inside in covered.items():
-        for sub in [*subsectors, ALL]:
-            subs = subsectors if sub == ALL else [sub]
-            below = [(place, s, "below") for place in inside for s in subs]
-            ok = [(place, s, "ok") for place in inside for s in subs]
-            published[("people", node, sub)] = below + ok
-            published[("gap", node, sub)] = below
-            published[("nogap", node, sub)] = ok
-    systems[ALL] = (published, atomic)
-    return systems
-
-
 def decision_root(territory: Territory) -> Territory:
     """The top of the territory's tree (its country): every map under it is decided together."""
     chain = territories.ancestors(territory)
     return chain[0] if chain else territory
 
 
-def decisions(territory: Territory, *, since: datetime | None, until: datetime | None, k: int):
-    """The decisions (by system) of the whole tree the territory is in, with the systems; kept per worker until
-    the data changes, like the counts."""
-    root = decision_root(territory)
-    key = ("reports:decisions", root.id, since, until, k, results_generation(), people_generation())
+@dataclass(frozen=True)
+class Tree:
+    """What the map's decision of a tree is made from: its counts by place and history, its territories (each with
+    the places it covers) and a digest of both (the decision's key: the same data, the same decision)."""
+
+    counts: gapmap.TreeCounts
+    nodes: dict[int, frozenset[int]]
+    digest: str
+
+
+def tree(root: Territory) -> Tree:
+    """The tree of `root` (`gapmap.count`, `gapmap.tree_nodes`), kept per worker until the assessments or the
+    people's places change (the generation tokens of both are part of the key)."""
 
     def make():
-        places = place_counts(root, since=since, until=until)
-        nodes: dict[int, set[int]] = {}
-        for node in territories.tree(under=root.id, users=False):
-            nodes[node.territory.id] = {node.territory.id}
-            for above in territories.ancestors(node.territory):
-                nodes.setdefault(above.id, {above.id}).add(node.territory.id)
-        systems = published_cells(places, {node: frozenset(members) for node, members in nodes.items()})
-        return systems, (rules.suppress_together(systems, k) if places.people else {})
+        counts, nodes = gapmap.count(root, people_in(root)), gapmap.tree_nodes(root)
+        return Tree(counts, nodes, gapmap.digest(counts, nodes))
 
-    return cache.pages().get_or_make(key, make)
+    return cache.pages().get_or_make(("reports:tree", root.id, results_generation(), people_generation()), make)
+
+
+def decisions(territory: Territory, *, k: int) -> dict[str, rules.Decision]:
+    """The decisions (by system) of the map of the whole tree the territory is in, every territory and every
+    period at once (`gapmap.decide`): made once per change of the tree's own data (its digest: a change in another
+    country changes nothing here) and kept in the database for every worker (`store.kept`)."""
+    root = decision_root(territory)
+    data = tree(root)
+    return store.kept("map", root.id, k, (data.digest,), lambda: gapmap.decide(data.counts, data.nodes, k)[1])
 
 
 def _cell(decision: rules.Decision, n_name, below_name, ok_name, median: float | None) -> Cell:
@@ -356,9 +233,11 @@ def _cell(decision: rules.Decision, n_name, below_name, ok_name, median: float |
     )
 
 
-def _n_name(published: dict, node: int, key: str, sub: str):
-    """The name of the count of people of (territory, competence, sub-sector) as `published_cells` gave it."""
-    return ("n", node, key, sub) if ("n", node, key, sub) in published else ("people", node, sub)
+def _n_name(decision: rules.Decision, node: int, period: str, key: str, sub: str):
+    """The name of the count of people of (territory, period, competence, sub-sector) as `gapmap.published_cells`
+    gave it."""
+    name = ("n", node, period, key, sub)
+    return name if decision.is_shown(name) or name in decision.suppressed else ("people", node, period, sub)
 
 
 def skills_gap_map(territory: Territory, *, period: str | None = None, subsector: str | None = None) -> SkillsGapMap:
@@ -368,8 +247,8 @@ def skills_gap_map(territory: Territory, *, period: str | None = None, subsector
     k = min_group()
     since, until = quarter_bounds(period) if period else (None, None)
     counts = count(territory, since=since, until=until)
-    systems, decided = decisions(territory, since=since, until=until, k=k) if counts.people else ({}, {})
-    node = territory.id
+    decided = decisions(territory, k=k) if counts.people else {}
+    node, at = territory.id, period or ALL
     subsectors = sorted(counts.people)
     comps = frameworks.competences_by_key(key for key, _sub in counts.cells)
     order = sorted(
@@ -381,26 +260,25 @@ def skills_gap_map(territory: Territory, *, period: str | None = None, subsector
     )
     areas: dict[tuple, AreaRows] = {}
     for key in order:
-        if key not in systems:
+        if key not in decided:
             continue
-        published, _atomic = systems[key]
         decision = decided[key]
         comp = comps.get(key)
         cells = {
             sub: _cell(
                 decision,
-                _n_name(published, node, key, sub),
-                ("below", node, key, sub),
-                ("ok", node, key, sub),
+                _n_name(decision, node, at, key, sub),
+                ("below", node, at, key, sub),
+                ("ok", node, at, key, sub),
                 counts.cell_medians.get((key, sub)),
             )
             for sub in subsectors
         }
         total = _cell(
             decision,
-            _n_name(published, node, key, ALL),
-            ("below", node, key, ALL),
-            ("ok", node, key, ALL),
+            _n_name(decision, node, at, key, ALL),
+            ("below", node, at, key, ALL),
+            ("ok", node, at, key, ALL),
             counts.row_medians.get((key,)),
         )
         group = (comp.framework.code, comp.area.code) if comp else ("", "")
@@ -415,14 +293,16 @@ def skills_gap_map(territory: Territory, *, period: str | None = None, subsector
         columns = {
             sub: _cell(
                 decision,
-                ("people", node, sub),
-                ("gap", node, sub),
-                ("nogap", node, sub),
+                ("people", node, at, sub),
+                ("gap", node, at, sub),
+                ("nogap", node, at, sub),
                 counts.column_medians.get((sub,)),
             )
             for sub in subsectors
         }
-        total = _cell(decision, ("people", node, ALL), ("gap", node, ALL), ("nogap", node, ALL), counts.total_median)
+        total = _cell(
+            decision, ("people", node, at, ALL), ("gap", node, at, ALL), ("nogap", node, at, ALL), counts.total_median
+        )
     if subsector:
         subsectors = [s for s in subsectors if s == subsector]
     return SkillsGapMap(
