@@ -114,7 +114,12 @@ def suppress(
     suppressed = primary | {system.index[n] for n in forced}
     if not suppressed:
         return system.decision(k, suppressed, primary)  # nothing to protect
-    basis = _Shown(system, suppressed)
+    # Cells over the same non-empty atomic cells are one figure under several names (a region with one
+    # municipality, a sub-sector alone in its territory): decided as one, the first of them in order.
+    first: dict[tuple, int] = {}
+    twin = [first.setdefault(row, i) if row else i for i, row in enumerate(system.rows)]
+    suppressed = {twin[i] for i in suppressed}
+    basis = _Shown(system, suppressed, {i for i, t in enumerate(twin) if t != i})
     asking = set(suppressed)
     while True:
         picks, derivable = system.complements(asking, basis)
@@ -123,7 +128,7 @@ def suppress(
         suppressed |= picks
         basis.remove(picks)
         asking = derivable | picks
-    return system.decision(k, suppressed, primary)
+    return system.decision(k, {i for i, t in enumerate(twin) if t in suppressed}, primary)
 
 
 def derivable(decision: Decision, published: Published, atomic_counts: Mapping[Key, int]) -> set:
@@ -246,10 +251,11 @@ class _Shown:
     basis of the first m rows is the basis minus the pivots that later rows inserted: removing cells undoes the
     additions from the first removed one on and adds the rows after it again."""
 
-    def __init__(self, system: _System, suppressed: set[int]):
+    def __init__(self, system: _System, suppressed: set[int], twins: set[int]):
         self.system = system
         self.order = sorted(
-            (i for i in range(len(system.names)) if i not in suppressed), key=lambda i: (-system.counts[i], i)
+            (i for i in range(len(system.names)) if i not in suppressed and i not in twins),
+            key=lambda i: (-system.counts[i], i),
         )
         self.basis = _Basis()
         self.inserted: list[int | None] = []  # the pivot each addition inserted (None: in the span already)
