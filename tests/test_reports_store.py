@@ -160,3 +160,18 @@ def test_a_change_in_another_country_decides_nothing_here_again(monkeypatch, app
     people(1, rating=5)  # in Sweden: decided again
     monkeypatch.undo()
     assert client.get("/reports/skills-gap.json").get_json() != first
+
+
+def test_a_command_that_has_written_stores_the_decision_in_its_own_transaction(caplog, app, people):  # noqa: F811
+    """A publish command or the demo's seeding holds the write lock (on SQLite another connection would wait for
+    it and give up): the decision goes into the caller's transaction and is there once it commits."""
+    from uprest.accounts import territories
+    from uprest.reports import services
+
+    cache.pages().clear()
+    people(6, rating=1)
+    cache.bump("catalog")  # something written, not committed yet
+    services.decisions(territories.by_code("vanersborg"), k=5)
+    db.session.commit()
+    assert [kind for kind, _root in stored()] == ["map"]
+    assert "not stored" not in caplog.text

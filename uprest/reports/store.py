@@ -146,26 +146,47 @@ def _connect():
 
 
 def store(kind: str, root_id: int, k: int, key: str, decided: Mapping[str, rules.Decision], seconds: float) -> bool:
-    """Write the decision on a connection of its own (once: a decision already there stays) and delete the older
-    decisions of the same tree and k; False when the database was busy (nothing written)."""
-    table = StoredDecision.__table__
+    """Write the decision (once: a decision already there stays) and delete the older decisions of the same tree
+    and k, on a connection of its own, or in the caller's transaction when it holds SQLite's write lock (a command
+    that publishes, the demo's seeding: another connection would wait for it); False when the database was busy
+    (nothing written)."""
     row = {"kind": kind, "root_id": root_id, "k": k, "data_key": key, "payload": encode(decided), "seconds": seconds}
     try:
+        if _session_writes():
+            with db.session.begin_nested():
+                _write(db.session.connection(), row)
+            return True
         with _connect() as conn:
             if conn.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
-
-                waited = conn.execute(text("PRAGMA busy_timeout")).scalar()
-                conn.execute(text(f"PRAGMA busy_timeout={WRITE_WAIT_MS}"))
+                _write(conn, row)
+                return True
+            waited = conn.execute(text("PRAGMA busy_timeout")).scalar()
+            conn.execute(text(f"PRAGMA busy_timeout={WRITE_WAIT_MS}"))
             try:
-                conn.execute(table.delete().where(table.c.kind == kind, table.c.root_id == root_id, table.c.k == k))
-                conn.execute(insert(table).values(**row, made_at=utcnow()).on_conflict_do_nothing())
+                _write(conn, row)
             finally:
-                if conn.dialect.name != "postgresql":
-                    conn.execute(text(f"PRAGMA busy_timeout={int(waited)}"))
+                conn.execute(text(f"PRAGMA busy_timeout={int(waited)}"))
     except SQLAlchemyError:
         log.warning("reports: the %s decision of territory %s was not stored (the database is busy)", kind, root_id)
         return False
     return True
+
+
+def _write(conn, row: dict) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = StoredDecision.__table__
+    c = table.c
+    conn.execute(table.delete().where(c.kind == row["kind"], c.root_id == row["root_id"], c.k == row["k"]))
+    conn.execute(insert(table).values(**row, made_at=utcnow()).on_conflict_do_nothing())
+
+
+def _session_writes() -> bool:
+    """Whether this request's or command's own session holds SQLite's write lock (it has written and not yet
+    committed)."""
+    session = db.session()
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return False
+    return bool(getattr(session.connection().connection.dbapi_connection, "in_transaction", False))
