@@ -33,6 +33,7 @@ from uprest.accounts.models import Territory
 from uprest.assessments.aggregates import latest_results, run_span
 from uprest.extensions import db
 from uprest.reports import rules
+from uprest.reports.periods import quarter_bounds, quarter_of, quarter_range
 
 #: The key of every sub-sector, every competence and all time in cell names.
 ALL = "*"
@@ -64,8 +65,6 @@ def count(root: Territory, people) -> TreeCounts:
     """Aggregate the assessments of `people` (a select of user_id, subsector, place: everybody under `root`) in
     SQL: each person's latest assessment in each quarter, their history per competence as one string per person
     (`aggregate_strings`, in any order), grouped by (place, competence, history)."""
-    from uprest.reports.services import quarter_bounds, quarter_of, quarter_range
-
     first, last = run_span(people)
     if first is None:
         return TreeCounts((), {}, {})
