@@ -81,7 +81,15 @@ M = TypeVar("M")
 def insert_once(obj: M, existing: Callable[[], M | None]) -> tuple[M, bool]:
     """Add `obj` in a savepoint and flush: (obj, True). When a unique constraint refuses it (a parallel request
     inserted the same thing first), roll the savepoint back and return what `existing()` finds: (row, False).
-    The IntegrityError is raised again when `existing()` finds nothing (another constraint failed)."""
+    The IntegrityError is raised again when `existing()` finds nothing (another constraint failed).
+
+    An object whose primary key is set (a composite key such as (provider, user)) and that this session already
+    holds is that row: it is returned, (row, False), without adding a second instance with the same identity (which
+    SQLAlchemy refuses with a warning at the flush, whether the warning comes depends on when the first instance
+    was garbage-collected)."""
+    key = db.session.identity_key(instance=obj)
+    if None not in key[1] and key in db.session.identity_map:
+        return db.session.identity_map[key], False
     try:
         with db.session.begin_nested():
             db.session.add(obj)
