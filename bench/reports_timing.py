@@ -522,7 +522,7 @@ def show_plans(sent: list[tuple[str, object]]) -> None:
     postgres = conn.dialect.name == "postgresql"
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
     for n, (statement, parameters) in enumerate(sent, start=1):
-        print(f"\n  --- statement {n} of count + place_counts: {' '.join(statement.split())[:160]} ...")
+        print(f"\n  --- statement {n}: {' '.join(statement.split())[:160]} ...")
         rows = conn.exec_driver_sql(prefix + statement, parameters).all()
         for row in rows:
             print("    " + (row[0] if postgres else f"{row[0]:>3} {row[1]:>3}  {row[-1]}"))
