@@ -9,25 +9,23 @@ consortium user. Then, through the Flask test client:
   default the last ended quarter), its CSV and JSON, `/reports/training` (+ CSV), `/reports/participation`
   (+ CSV, trend CSV; nobody enrols here: its funnel stops after "assessed"), the PDF report and the live API
   `/api/v1/territories/<code>/skills-gap`;
-- as the staff user of the territory's region: the municipality's map (`/reports?territory=<code>`);
-- as the consortium: `/reports/compare` and its CSV with the six municipalities;
+- as the region's staff: the municipality's map; as the consortium: `/reports/compare` (+ CSV), six places;
 - after `publication.publish(...)` of the last ended quarter: the open data `skills-gap.csv` and `package.zip`.
 
 Each page: one request untimed (templates); one timed with the per-process cache and the stored decisions emptied
 ("changed": right after a change of the data, before the worker's pass); one with the per-process cache emptied
 ("cold": another worker, which reads the stored decisions); then p50/p95 of the repeats (all kept). Inside the
-application: the SQL (`services.tree`, `services.count`, each a miss), the tree's decision (`gapmap.decide`:
-`published_cells` and `rules.suppress_together`), the stored decision read back and `services.skills_gap_map`,
-cold and kept. The load average is printed with every figure.
+application: the SQL (`services.tree`, `services.count`, each a miss), the tree's decision (`gapmap.decide`: the
+whole's `published_cells`, each split alone, the whole from what they hid), the stored decision read back and
+`services.skills_gap_map`, cold and kept. The load average is printed with every figure.
 
     python bench/reports_timing.py [--assessments 10000] [--territory SE_1487]      # SQLite in a temporary folder
-    createdb -h 127.0.0.1 -U postgres bench_reports
+    createdb -h 127.0.0.1 -U postgres bench_reports      # then (or with UPREST_BENCH_DATABASE_URL set):
     python bench/reports_timing.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_reports --explain
-    UPREST_BENCH_DATABASE_URL=postgresql+psycopg://... python bench/reports_timing.py
 
 A PostgreSQL database must be empty unless `--reuse` is given, which keeps its data and only migrates it to
-`--revision` (up or down). After seeding, PostgreSQL gets `VACUUM ANALYZE`. `--explain` prints the plan of every
-statement of the aggregations (`EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite).
+`--revision` (up or down); after seeding it gets `VACUUM ANALYZE`. `--explain` prints the plan of every statement
+of the aggregations (`EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite).
 """
 
 from __future__ import annotations
@@ -469,21 +467,23 @@ def measure_parts(app, code: str, period: str, repeat: int, explain: bool) -> No
         services.decisions(territory, k=k)  # stored, then read back as another worker would
         stored, _decided = timed(lambda: services.decisions(territory, k=k), repeat, kept.clear)
         cells, _systems = timed(lambda: gapmap.published_cells(counted, nodes), repeat)
-        rule, _decided = timed(lambda: rules.suppress_together(systems, k) if counted.people else {}, repeat)
-        everyone = sum(counted.people.values())
-        published = sum(len(p) for p, _atomic in systems.values())
+        apart = {s: timed(lambda s=s: gapmap.hidden_apart(counted, nodes, k, s), repeat) for s in gapmap.SPLITS}
+        seeds = set().union(*(hidden for _times, hidden in apart.values()))
+        whole, _decided = timed(lambda: rules.suppress_together(systems, k, hidden=seeds), repeat)
+        everyone, published = sum(counted.people.values()), sum(len(p) for p, _atomic in systems.values())
         hidden, primary = (sum(len(getattr(d, a)) for d in decided.values()) for a in ("suppressed", "primary"))
         print(
             f"\ninside the application, the tree of {root.code} ({everyone} people, {len(nodes)} territories, "
-            f"{len(counted.quarters)} quarters): {len(systems)} systems, {published} published cells, {hidden} "
-            f"hidden ({primary} under k = {k})"
+            f"{len(counted.quarters)} quarters): {len(systems)} systems, {published} cells, {hidden} hidden "
+            f"({primary} under k = {k})"
         )
         show(
             ("SQL services.tree (counts, territories), a miss", tree),
             ("gapmap.decide, tree counts kept", decide),
+            ("  of which published_cells (the whole)", cells),
+            *((f"  of which the split by {s} alone", times) for s, (times, _hidden) in apart.items()),
+            ("  of which the whole, from what they hid", whole),
             ("services.decisions, read back (another worker)", stored),
-            ("  of which published_cells", cells),
-            ("  of which rules.suppress_together", rule),
         )
         if explain:
             show_plans([s for s in sent if "content_generations" not in s[0]])

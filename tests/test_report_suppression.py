@@ -287,3 +287,70 @@ def test_a_brute_force_attacker_cannot_pin_a_hidden_count(case):
     for name, values in values_of_hidden_cells(published, counts, d).items():
         if total(published, counts, name) > 0:
             assert len(values) >= 2, name
+
+
+# --- a decision started from what a quicker one hid (`hidden`) ---------------------------------------------------
+
+
+@st.composite
+def two_ways(draw):
+    """People of a region's 2-3 municipalities by (sub-sector, size), published split one way at a time, each split
+    with the same total column: (the published cells of each split, counts, k)."""
+    munis = draw(st.integers(2, 3))
+    subs, sizes = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    atoms = [(m, s, z) for m in range(munis) for s in range(subs) for z in range(sizes)]
+    counts = dict(zip(atoms, draw(st.lists(small_count, min_size=len(atoms), max_size=len(atoms))), strict=True))
+    places = {"region": range(munis)} | {f"m{m}": [m] for m in range(munis)}
+    columns = {
+        "sub": {**{f"s{s}": lambda a, s=s: a[1] == s for s in range(subs)}, "all": lambda a: True},
+        "size": {**{f"z{z}": lambda a, z=z: a[2] == z for z in range(sizes)}, "all": lambda a: True},
+    }
+    splits = {
+        split: {
+            (p, col): {a for a in atoms if a[0] in ms and test(a)}
+            for p, ms in places.items()
+            for col, test in cols.items()
+        }
+        for split, cols in columns.items()
+    }
+    return splits, counts, draw(st.sampled_from([3, 5]))
+
+
+@settings(max_examples=80, derandomize=True)
+@given(two_ways())
+def test_splits_decided_apart_then_together_give_nothing_away(case):
+    """Each split decided alone can give away what the other hides (through the people a sub-sector has of each
+    size); deciding the whole from what the splits hid (`hidden`) keeps what they hid hidden and leaves nothing
+    derivable in the whole."""
+    splits, counts, k = case
+    seeds = {name for published in splits.values() for name in suppress(published, counts, k).suppressed}
+    whole = {name: keys for published in splits.values() for name, keys in published.items()}
+    d = suppress_together({"whole": (whole, counts)}, k, hidden=[*seeds, "not published"])["whole"]
+    assert seeds <= d.suppressed
+    assert derivable(d, whole, counts) == set()
+
+
+def test_splits_decided_apart_can_give_each_other_away():
+    """Why the whole is decided again: m0's 6 people of size z0 are hidden in the size split (to protect m1's 2),
+    but they are all of sub-sector s0, which the sub-sector split shows (m0's people of s0 are all of size z0)."""
+    atoms = {(0, "s0", "z0"): 6, (0, "s1", "z1"): 5, (1, "s1", "z0"): 2}
+    places = {"r": (0, 1), "m0": (0,), "m1": (1,)}
+
+    def split(at):
+        cells = {
+            (p, col): {a for a in atoms if a[0] in ms and a[at] == col}
+            for p, ms in places.items()
+            for col in ("s0", "s1", "z0", "z1")
+        }
+        return {name: keys for name, keys in cells.items() if name[1][0] == "sz"[at - 1]} | {
+            (p, "all"): {a for a in atoms if a[0] in ms} for p, ms in places.items()
+        }
+
+    subs, sizes = split(1), split(2)
+    by_sub, by_size = suppress(subs, atoms, 3), suppress(sizes, atoms, 3)
+    assert ("m0", "s0") in by_sub.shown and ("m0", "z0") in by_size.suppressed
+    whole = subs | sizes
+    union = Decision(3, by_sub.shown | by_size.shown, by_sub.suppressed | by_size.suppressed, frozenset(), {})
+    assert ("m0", "z0") in derivable(union, whole, atoms)
+    d = suppress_together({"whole": (whole, atoms)}, 3, hidden=union.suppressed)["whole"]
+    assert union.suppressed <= d.suppressed and derivable(d, whole, atoms) == set()

@@ -22,18 +22,28 @@ def frameworks(app):
 
 @pytest.fixture()
 def people(create_user, frameworks):
-    """people(n, subsector, rating, municipality): n people assessed, every statement rated `rating`; the
-    sub-sector is their business's (with_business) or the one their assessment was taken for."""
+    """people(n, subsector, rating, municipality, ...): n people assessed, every statement rated `rating`; the
+    sub-sector is their business's (with_business, of `size`) or the one their assessment was taken for, as the
+    role `job_role`."""
     count = {"n": 0}
 
-    def make(n, subsector="accommodation", rating=1, territory="vanersborg", with_business=True):
+    def make(
+        n,
+        subsector="accommodation",
+        rating=1,
+        territory="vanersborg",
+        with_business=True,
+        size="micro",
+        job_role="reception",
+    ):
         made = []
         for _ in range(n):
             count["n"] += 1
             user = create_user(email=f"p{count['n']}@example.org", territory_code=territory)
             if with_business:
-                make_business(user, f"Business {count['n']}", subsector=subsector)
-            make_assessment_run(user, rating=rating, subsector="accommodation" if with_business else subsector)
+                make_business(user, f"Business {count['n']}", subsector=subsector, size=size)
+            sub = "accommodation" if with_business else subsector
+            make_assessment_run(user, rating=rating, subsector=sub, job_role=job_role)
             made.append(user)
         return made
 

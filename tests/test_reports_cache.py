@@ -56,8 +56,10 @@ def test_every_quarter_counted_in_one_pass_equals_each_counted_alone(app, create
     from uprest.assessments.models import AssessmentRun
     from uprest.reports import gapmap, services
 
-    early = people(4, rating=1, territory="rijeka") + people(2, rating=5, territory="opatija", subsector="beach")
-    later = people(3, rating=5, territory="krk")
+    early = people(4, rating=1, territory="rijeka") + people(
+        2, rating=5, territory="opatija", subsector="beach", size="small", job_role="owner"
+    )
+    later = people(3, rating=5, territory="krk", with_business=False, job_role="owner")
     for user in early[:3]:  # re-assessed in a later quarter, with another result
         make_assessment_run(user, rating=5)
     db.session.commit()
@@ -73,24 +75,31 @@ def test_every_quarter_counted_in_one_pass_equals_each_counted_alone(app, create
     counted = gapmap.count(root, services.people_in(root))
     assert counted.quarters == tuple(model.quarter_of(quarters_ago(n)) for n in (3, 2, 1))
     for period in [*counted.quarters, None]:
-        alone = services._count(
-            root,
-            **dict(zip(("since", "until"), services.quarter_bounds(period) if period else (None, None), strict=True)),
-        )
+        for split in services.SPLITS:
+            alone = services._count(
+                root,
+                **dict(
+                    zip(("since", "until"), services.quarter_bounds(period) if period else (None, None), strict=True)
+                ),
+                split=split,
+            )
 
-        def entry(history, period=period):
-            return history[-1] if period is None else next((e for e in history if e[0] == period), None)
+            def entry(history, period=period):
+                return history[-1] if period is None else next((e for e in history if e[0] == period), None)
 
-        people_of: dict = {}
-        for (_place, history), n in counted.people.items():
-            if (e := entry(history)) is not None:
-                n0, below = people_of.get(e[1], (0, 0))
-                people_of[e[1]] = (n0 + n, below + n * e[2])
-        assert people_of == alone.people, period
-        cells: dict = {}
-        for (_place, key, history), n in counted.cells.items():
-            if (e := entry(history)) is not None:
-                n0, below = cells.get((key, e[1]), (0, 0))
-                cells[(key, e[1])] = (n0 + n, below + n * e[2])
-        assert cells == alone.cells, period
-    assert sum(n for (_p, h), n in counted.people.items() if len(h) == 2) == 3  # re-assessed: in both quarters
+            def col(size, e, split=split):  # the column of a history entry (quarter, sub-sector, role, below)
+                return services.column(split, {"subsector": e[1], "size": size, "role": e[2]}[split])
+
+            people_of: dict = {}
+            for (_place, size, history), n in counted.people.items():
+                if (e := entry(history)) is not None:
+                    n0, below = people_of.get(col(size, e), (0, 0))
+                    people_of[col(size, e)] = (n0 + n, below + n * e[3])
+            assert people_of == alone.people, (period, split)
+            cells: dict = {}
+            for (_place, key, size, history), n in counted.cells.items():
+                if (e := entry(history)) is not None:
+                    n0, below = cells.get((key, col(size, e)), (0, 0))
+                    cells[(key, col(size, e))] = (n0 + n, below + n * e[3])
+            assert cells == alone.cells, (period, split)
+    assert sum(n for (_p, _size, h), n in counted.people.items() if len(h) == 2) == 3  # re-assessed: in both quarters

@@ -453,15 +453,17 @@ def _totals(published, atoms):
 
 def map_decisions(atoms, quarters, nodes, k) -> set:
     """The people assessed that the skills-gap map of the same people hides (`participation.hidden_by`), with one
-    competence and the sub-sectors and below-target split made from the atoms (a person's sub-sector and status
-    the same in each quarter they were assessed in), every territory and period decided at once."""
+    competence and the sub-sectors, sizes, roles and below-target split made from the atoms (a person's sub-sector,
+    role and status the same in each quarter they were assessed in), every territory and period decided at once."""
     assessed: dict = {}
     for (place, qs, stage, retest), n in atoms.items():
         if n:
             sub, below = "a" if stage <= model.ENROLLED else "b", int(retest != model.IMPROVED)
-            history = tuple((q, sub, below) for q in sorted(qs))
-            assessed[(place, history)] = assessed.get((place, history), 0) + n
-    counts = gapmap.TreeCounts(tuple(quarters), {(p, "c1", h): n for (p, h), n in assessed.items()}, assessed)
+            size, role = ("micro", "owner") if retest == model.IMPROVED else ("small", "reception")
+            history = tuple((q, sub, role, below) for q in sorted(qs))
+            assessed[(place, size, history)] = assessed.get((place, size, history), 0) + n
+    cells = {(p, "c1", size, h): n for (p, size, h), n in assessed.items()}
+    counts = gapmap.TreeCounts(tuple(quarters), cells, assessed)
     _systems, decided = gapmap.decide(counts, nodes, k)
     return model.hidden_by(decided)
 

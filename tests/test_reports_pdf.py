@@ -144,7 +144,7 @@ def test_filters_name_the_period_and_the_subsector(app, create_user, territory_d
     assert resp.headers["Content-Disposition"] == f'attachment; filename="report-SE_1487-{quarter}.pdf"'
     assert f"{quarter[:4]}, quarter {quarter[-1]}" in text and "all time" not in text
     assert "Visitor attraction" in text and "Accommodation" not in text
-    assert "median gap 1.5 · 12 people" in text and "These figures cover every sub-sector" in text
+    assert "median gap 1.5 · 12 people" in text and "These figures cover everybody" in text
 
 
 def test_in_the_staff_members_language(app, create_user, territory_data):

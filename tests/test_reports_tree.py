@@ -168,30 +168,33 @@ TREE_QUARTERS = ("2026Q1", "2026Q2")
 
 @st.composite
 def tree_counts(draw):
-    """Random people of 2-3 municipalities (places 1..3 of the region REGION), each assessed in one or both of two
-    quarters (the sub-sector of each quarter's latest assessment, and below target or not on 1-2 competences, a
-    competence sometimes not assessed): (gapmap.TreeCounts, nodes)."""
+    """Random people of 2-3 municipalities (places 1..3 of the region REGION), each of a business size and assessed
+    in one or both of two quarters (the sub-sector and role of each quarter's latest assessment, and below target or
+    not on 1-2 competences, a competence sometimes not assessed): (gapmap.TreeCounts, nodes)."""
     places = draw(st.integers(2, 3))
     subsectors = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
+    sizes = draw(st.lists(st.sampled_from(["micro", "small", "none"]), min_size=1, max_size=2, unique=True))
+    roles = draw(st.lists(st.sampled_from(["owner", "reception"]), min_size=1, max_size=2, unique=True))
     keys = draw(st.lists(st.sampled_from(["c1", "c2"]), min_size=1, max_size=2, unique=True))
     cells: dict = {}
     assessed: dict = {}
     for place in range(1, places + 1):
         for _person in range(draw(st.integers(0, 14))):
+            size = draw(st.sampled_from(sizes))
             quarters = draw(st.sampled_from([TREE_QUARTERS[:1], TREE_QUARTERS[1:], TREE_QUARTERS]))
             runs = []
             for quarter in quarters:
-                sub = draw(st.sampled_from(subsectors))
+                sub, role = draw(st.sampled_from(subsectors)), draw(st.sampled_from(roles))
                 results = {key: draw(st.sampled_from([None, 0, 1, 1])) for key in keys}
                 if all(v is None for v in results.values()):
                     results[keys[0]] = 0
-                runs.append((quarter, sub, results))
+                runs.append((quarter, sub, role, results))
             for key in keys:
-                history = tuple((q, sub, r[key]) for q, sub, r in runs if r[key] is not None)
+                history = tuple((q, sub, role, r[key]) for q, sub, role, r in runs if r[key] is not None)
                 if history:
-                    cells[(place, key, history)] = cells.get((place, key, history), 0) + 1
-            history = tuple((q, sub, max(v for v in r.values() if v is not None)) for q, sub, r in runs)
-            assessed[(place, history)] = assessed.get((place, history), 0) + 1
+                    cells[(place, key, size, history)] = cells.get((place, key, size, history), 0) + 1
+            history = tuple((q, sub, role, max(v for v in r.values() if v is not None)) for q, sub, role, r in runs)
+            assessed[(place, size, history)] = assessed.get((place, size, history), 0) + 1
     return gapmap.TreeCounts(TREE_QUARTERS, cells, assessed), tree(places)
 
 
@@ -333,10 +336,12 @@ def test_the_maps_people_assessed_is_hidden_only_under_k(data):
             m = data.draw(st.integers(0, n))
             cells[(key, sub)] = (m, data.draw(st.integers(0, m)))
     everybody = {
-        (1, (("2026Q1", sub, b),)): (below, n - below)[1 - b] for sub, (n, below) in assessed.items() for b in (0, 1)
+        (1, "micro", (("2026Q1", sub, "owner", b),)): (below, n - below)[1 - b]
+        for sub, (n, below) in assessed.items()
+        for b in (0, 1)
     }
     cells = {
-        (1, key, (("2026Q1", sub, b),)): (below, n - below)[1 - b]
+        (1, key, "micro", (("2026Q1", sub, "owner", b),)): (below, n - below)[1 - b]
         for (key, sub), (n, below) in cells.items()
         for b in (0, 1)
     }

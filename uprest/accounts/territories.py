@@ -266,15 +266,25 @@ def save(
     return territory
 
 
+#: The business size of people without a business, in `people_in`.
+NO_BUSINESS = "none"
+
+
 def people_in(territory_id: int):
-    """A select of (user_id, subsector, place) of the people of the territory and of everything below it, with the
-    sub-sector of their business (None for people without one) and the territory they are in (`place`): whom the
-    territory's reports count. The subtree's ids are read first and given as a list: PostgreSQL estimates a
-    recursive CTE badly (141 rows for 1) and then reads every user (docs/performance.md)."""
+    """A select of (user_id, subsector, place, size) of the people of the territory and of everything below it, with
+    the sub-sector of their business (None for people without one), the territory they are in (`place`) and their
+    business's size (NO_BUSINESS without one): whom the territory's reports count. The subtree's ids are read
+    first and given as a list: PostgreSQL estimates a recursive CTE badly (141 rows for 1) and then reads every
+    user (docs/performance.md)."""
     from uprest.accounts.models import Organisation
 
     return (
-        db.select(User.id.label("user_id"), Organisation.subsector.label("subsector"), User.territory_id.label("place"))
+        db.select(
+            User.id.label("user_id"),
+            Organisation.subsector.label("subsector"),
+            User.territory_id.label("place"),
+            func.coalesce(Organisation.size, NO_BUSINESS).label("size"),
+        )
         .outerjoin(Organisation, User.organisation_id == Organisation.id)
         .where(User.territory_id.in_(list(db.session.scalars(subtree(territory_id)))))
     )

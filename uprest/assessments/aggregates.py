@@ -35,10 +35,11 @@ def latest_results(
 ):
     """A subquery with one row per person and competence of each person's latest submitted run (submitted in
     [since, until) when given): ``user_id``, ``subsector`` (the one `people` gives, else the sub-sector the run
-    was taken for), ``competence_key``, ``gap`` (levels missing to the target, 0 when met) and ``below`` (1 when
-    below the target, else 0). `people` is a select of (user_id, subsector, ...): its other columns (e.g. where the
-    person is) are carried through. With `periods` ([start, end) pairs), the latest run of each person *in each
-    period* instead, with the period's index in a column ``period`` (every period in one pass)."""
+    was taken for), ``job_role`` (the role the run was taken for), ``competence_key``, ``gap`` (levels missing to
+    the target, 0 when met) and ``below`` (1 when below the target, else 0). `people` is a select of (user_id,
+    subsector, ...): its other columns (e.g. where the person is) are carried through. With `periods` ([start,
+    end) pairs), the latest run of each person *in each period* instead, with the period's index in a column
+    ``period`` (every period in one pass)."""
     who = people.subquery("people")
     submitted = AssessmentRun.submitted_at
     period = None
@@ -52,6 +53,7 @@ def latest_results(
         AssessmentRun.id.label("run_id"),
         AssessmentRun.user_id.label("user_id"),
         func.coalesce(who.c.subsector, AssessmentRun.subsector).label("subsector"),
+        AssessmentRun.job_role.label("job_role"),
         *extra,
         *([period] if period is not None else []),
         func.row_number()
@@ -73,6 +75,7 @@ def latest_results(
         db.select(
             latest.c.user_id,
             latest.c.subsector,
+            latest.c.job_role,
             *(latest.c[column.key] for column in extra),
             *([latest.c.period] if period is not None else []),
             AssessmentResult.competence_key,

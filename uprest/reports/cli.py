@@ -40,9 +40,18 @@ DEMO_POPULATION = {
 }
 #: Sub-sectors of their businesses, weighted (accommodation and food the most common, as in the partners' regions).
 DEMO_SUBSECTORS = ["accommodation"] * 5 + ["food_beverage"] * 3 + ["tour_operator"] * 2 + ["beach"] * 2
-#: Each demo person owns their business and takes the owner's assessment: everyone of a sub-sector is assessed on
-#: the same competences, so that the cells are large enough to be shown.
+#: Each demo person owns their business; most take the owner's assessment (people of a sub-sector are then assessed
+#: on the same competences, so that most cells are large enough to be shown), one in four the assessment of the
+#: role they mostly work in, so that the map split by role has more than one column.
 DEMO_ROLE = "owner"
+DEMO_WORK_ROLES = {
+    "accommodation": "reception",
+    "food_beverage": "kitchen",
+    "tour_operator": "guide",
+    "beach": "reception",
+}
+#: The sizes of their businesses, weighted (most tourism businesses are micro businesses).
+DEMO_SIZES = ["solo"] * 2 + ["micro"] * 5 + ["small"] * 2 + ["medium"]
 SEED = 14
 #: What the demo people go on to do: the share who enrol in a demo module, and the share of those who complete it
 #: (completing issues its certificate). Online modules, so that no session is needed.
@@ -54,7 +63,7 @@ DEMO_QUARTERS = 5
 
 def seed_demo() -> None:
     """Add the demo people with a business each and a submitted assessment each (idempotent; flushes)."""
-    rng = random.Random(SEED)
+    rng, traits = random.Random(SEED), random.Random(SEED + 1)
     spec = []
     for territory, size in DEMO_POPULATION.items():
         for _ in range(size):
@@ -64,17 +73,19 @@ def seed_demo() -> None:
     now = datetime.now(UTC)
     for n, person in enumerate(people, start=1):
         subsector = rng.choice(DEMO_SUBSECTORS)
+        size, works = traits.choice(DEMO_SIZES), traits.random() < 0.25
         person_rng = random.Random(SEED * 100_000 + n)
         if person.organisation_id is None:
             accounts.create_organisation(
                 person,
                 name=f"Demo business {n}",
                 subsector=subsector,
-                size="micro",
+                size=size,
                 territory_id=person.territory_id,
             )
+        role = DEMO_WORK_ROLES[subsector] if works else DEMO_ROLE
         submit_demo_assessment(
-            person, subsector=subsector, job_role=DEMO_ROLE, rng=person_rng, submitted_at=_demo_date(n, now)
+            person, subsector=subsector, job_role=role, rng=person_rng, submitted_at=_demo_date(n, now)
         )
     _learning(people)
     _publish()

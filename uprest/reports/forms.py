@@ -8,8 +8,12 @@ from wtforms import SelectField, SelectMultipleField, StringField, ValidationErr
 from wtforms.validators import Optional
 
 from uprest.accounts import territories
-from uprest.accounts.forms import subsector_choices
-from uprest.reports.services import quarter_bounds
+from uprest.accounts.forms import size_choices, subsector_choices
+from uprest.frameworks.forms import job_role_labels
+from uprest.reports.services import SPLITS, quarter_bounds
+
+#: The error of two filters at once (a column of one split only).
+ONE_FILTER = _l("Choose one of sub-sector, business size and role.")
 
 
 class MapFilterForm(FlaskForm):
@@ -18,6 +22,9 @@ class MapFilterForm(FlaskForm):
 
     territory = SelectField(_l("Territory"), validators=[Optional()], validate_choice=False)
     subsector = SelectField(_l("Sub-sector"), validators=[Optional()], validate_choice=False)
+    size = SelectField(_l("Business size"), validators=[Optional()], validate_choice=False)
+    role = SelectField(_l("Role"), validators=[Optional()], validate_choice=False)
+    split = SelectField(_l("Columns"), validators=[Optional()], validate_choice=False)
     period = StringField(_l("Quarter"), validators=[Optional()], render_kw={"placeholder": "2026Q4", "size": 8})
 
     def validate_territory(self, field):
@@ -29,6 +36,32 @@ class MapFilterForm(FlaskForm):
     def validate_subsector(self, field):
         if field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_l("Please choose a sub-sector from the list."))
+
+    def validate_size(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose a business size from the list."))
+        if field.data and self.subsector.data:
+            raise ValidationError(ONE_FILTER)
+
+    def validate_role(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose a role from the list."))
+        if field.data and (self.subsector.data or self.size.data):
+            raise ValidationError(ONE_FILTER)
+
+    def validate_split(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose how to split the columns from the list."))
+
+    def map_filters(self) -> dict:
+        """The filters as keyword arguments of `services.skills_gap_map` (call after `validate`)."""
+        return {
+            "subsector": self.subsector.data or None,
+            "size": self.size.data or None,
+            "role": self.role.data or None,
+            "split": self.split.data or None,
+            "period": self.period.data or None,
+        }
 
     def validate_period(self, field):
         try:
@@ -46,6 +79,10 @@ def map_filter_form(formdata, *, places: list[tuple[str, str]] | None, blank: bo
     else:
         form.territory.choices = [("", _l("— Choose —"))] * blank + [*places]
     form.subsector.choices = [("", _l("All sub-sectors")), *subsector_choices()]
+    form.size.choices = [("", _l("All business sizes")), *size_choices(), (territories.NO_BUSINESS, _l("No business"))]
+    form.role.choices = [("", _l("All roles")), *job_role_labels().items()]
+    labels = {"subsector": _l("By sub-sector"), "size": _l("By business size"), "role": _l("By role")}
+    form.split.choices = [(split, labels[split]) for split in SPLITS]
     return form
 
 
@@ -65,7 +102,7 @@ class CompareForm(MapFilterForm):
 
 def compare_form(formdata, *, places: list[tuple[str, str]], max_territories: int) -> CompareForm:
     form = CompareForm(formdata=formdata)
-    del form.territory
+    del form.territory, form.size, form.role, form.split
     form.max_territories = max_territories
     form.territories.choices = places
     form.subsector.choices = [("", _l("All sub-sectors")), *subsector_choices()]

@@ -7,17 +7,25 @@ a quarter's and all time's, so a count hidden in one cannot be had by subtractin
 other municipalities, all time minus the other quarters).
 
 A person's **history** for a competence is, for each quarter they were assessed in, (the quarter, their
-sub-sector then, below target or not) of their latest assessment in that quarter; their status over all time is
-the last entry (their latest assessment of all). The atomic cells of a competence are (place, history), where the
-place is the territory the person is in: every published count is a sum of them, whatever the territory, the
-period and the sub-sector. It publishes, per territory, period and sub-sector (and all sub-sectors), the people
-assessed (n), the people below target and the people at or above it (both halves of a share). The column totals
-are one more system over (place, history of "below target in at least one competence"). A count of people that
-equals the column total of its territory, period and sub-sector is the same figure (the same people) and carries
-the same name in every system, so that `rules.suppress_together` hides it everywhere when one system hides it.
+sub-sector then, the role they were assessed for, below target or not) of their latest assessment in that quarter;
+their status over all time is the last entry (their latest assessment of all). The atomic cells of a competence are
+(place, business size, history), where the place is the territory the person is in: every published count is a sum
+of them, whatever the territory, the period and the column.
 
-Names: ("people" | "gap" | "nogap", territory, period, sub-sector) and ("n" | "below" | "ok", territory, period,
-competence, sub-sector), where the period is a quarter ('2026Q3') or ALL and the sub-sector one or ALL.
+The map's columns split the people one way at a time (`SPLITS`): by sub-sector, by business size or by role, each
+with the same total column (ALL). It publishes, per territory, period and column, the people assessed (n), the
+people below target and the people at or above it (both halves of a share). The column totals are one more system
+over (place, size, history of "below target in at least one competence"). A count of people that equals the column
+total of its territory, period and column is the same figure (the same people) and carries the same name in every
+system, so that `rules.suppress_together` hides it everywhere when one system hides it.
+
+A competence's three splits are one system (they count the same people): one split alone is decided first, then
+the three together starting from the union of what the splits hid (`decide`), so that a count hidden in one split
+cannot be had from the others (a sub-sector's people are often all of one size and role).
+
+Names: ("people" | "gap" | "nogap", territory, period, column) and ("n" | "below" | "ok", territory, period,
+competence, column), where the period is a quarter ('2026Q3') or ALL and the column a sub-sector, "size:<size>",
+"role:<role>" (`column`) or ALL.
 """
 
 from __future__ import annotations
@@ -38,9 +46,17 @@ from uprest.reports.periods import quarter_bounds, quarter_of, quarter_range
 #: The key of every sub-sector, every competence and all time in cell names.
 ALL = "*"
 
-#: One entry of a history: (quarter, sub-sector, 1 when below target else 0).
-Entry = tuple[str, str, int]
+#: The ways the map's columns split the people, one at a time.
+SPLITS = ("subsector", "size", "role")
+
+#: One entry of a history: (quarter, sub-sector, role, 1 when below target else 0).
+Entry = tuple[str, str, str, int]
 History = tuple[Entry, ...]
+
+
+def column(split: str, value: str) -> str:
+    """The key of a column in cell names: the sub-sector itself, "size:micro", "role:reception"."""
+    return value if split == "subsector" else f"{split}:{value}"
 
 
 @dataclass(frozen=True)
@@ -48,23 +64,27 @@ class TreeCounts:
     """What the database gives for a tree: the people per atomic cell."""
 
     quarters: tuple[str, ...]  # the quarters with data, in order
-    cells: Mapping[tuple[int, str, History], int]  # (place, competence, history) -> people
-    people: Mapping[tuple[int, History], int]  # (place, history of "below in at least one competence") -> people
+    cells: Mapping[tuple[int, str, str, History], int]  # (place, competence, size, history) -> people
+    # (place, size, history of "below in at least one competence") -> people
+    people: Mapping[tuple[int, str, History], int]
 
 
 # --- the queries --------------------------------------------------------------------------------------------
 
 
 def _history(text: str, quarters: tuple[str, ...]) -> History:
-    """'2:food_beverage:1;0:hotel:0' (pieces in any order) -> ((quarter, sub-sector, below), ...) by quarter."""
-    pieces = sorted((int(i), sub, int(below)) for i, sub, below in (piece.split(":") for piece in text.split(";")))
-    return tuple((quarters[i], sub, below) for i, sub, below in pieces)
+    """'2:food_beverage:kitchen:1;0:accommodation:reception:0' (pieces in any order) -> ((quarter, sub-sector,
+    role, below), ...) by quarter."""
+    pieces = sorted(
+        (int(i), sub, role, int(below)) for i, sub, role, below in (piece.split(":") for piece in text.split(";"))
+    )
+    return tuple((quarters[i], sub, role, below) for i, sub, role, below in pieces)
 
 
 def count(root: Territory, people) -> TreeCounts:
-    """Aggregate the assessments of `people` (a select of user_id, subsector, place: everybody under `root`) in
-    SQL: each person's latest assessment in each quarter, their history per competence as one string per person
-    (`aggregate_strings`, in any order), grouped by (place, competence, history)."""
+    """Aggregate the assessments of `people` (a select of user_id, subsector, place, size: everybody under `root`)
+    in SQL: each person's latest assessment in each quarter, their history per competence as one string per person
+    (`aggregate_strings`, in any order), grouped by (place, size, competence, history)."""
     first, last = run_span(people)
     if first is None:
         return TreeCounts((), {}, {})
@@ -72,36 +92,39 @@ def count(root: Territory, people) -> TreeCounts:
     results = latest_results(people, periods=[quarter_bounds(q) for q in quarters])
     c = results.c
 
-    def piece(of):  # "period:sub-sector:below" of a row of `of` (a subquery with those columns)
-        return cast(of.period, String) + ":" + func.coalesce(of.subsector, "") + ":" + cast(of.below, String)
+    def piece(of):  # "period:sub-sector:role:below" of a row of `of` (a subquery with those columns)
+        fields = (cast(of.period, String), func.coalesce(of.subsector, ""), of.job_role, cast(of.below, String))
+        return fields[0] + ":" + fields[1] + ":" + fields[2] + ":" + fields[3]
 
     per_competence = (
-        db.select(c.user_id, c.place, c.competence_key, func.aggregate_strings(piece(c), ";").label("h"))
-        .group_by(c.user_id, c.place, c.competence_key)
+        db.select(c.user_id, c.place, c.size, c.competence_key, func.aggregate_strings(piece(c), ";").label("h"))
+        .group_by(c.user_id, c.place, c.size, c.competence_key)
         .subquery("per_competence")
     )
     h = per_competence.c
     cells: dict = {}
-    for place, key, text, n in db.session.execute(
-        db.select(h.place, h.competence_key, h.h, func.count()).group_by(h.place, h.competence_key, h.h)
+    for place, size, key, text, n in db.session.execute(
+        db.select(h.place, h.size, h.competence_key, h.h, func.count()).group_by(h.place, h.size, h.competence_key, h.h)
     ):
-        atom = (int(place), key, _history(text, quarters))
+        atom = (int(place), key, size, _history(text, quarters))
         cells[atom] = cells.get(atom, 0) + n
     per_period = (
-        db.select(c.user_id, c.place, c.period, c.subsector, func.max(c.below).label("below"))
-        .group_by(c.user_id, c.place, c.period, c.subsector)
+        db.select(c.user_id, c.place, c.size, c.period, c.subsector, c.job_role, func.max(c.below).label("below"))
+        .group_by(c.user_id, c.place, c.size, c.period, c.subsector, c.job_role)
         .subquery("per_period")
     )
     p = per_period.c
     per_person = (
-        db.select(p.user_id, p.place, func.aggregate_strings(piece(p), ";").label("h"))
-        .group_by(p.user_id, p.place)
+        db.select(p.user_id, p.place, p.size, func.aggregate_strings(piece(p), ";").label("h"))
+        .group_by(p.user_id, p.place, p.size)
         .subquery("per_person")
     )
     q = per_person.c
     people: dict = {}
-    for place, text, n in db.session.execute(db.select(q.place, q.h, func.count()).group_by(q.place, q.h)):
-        atom = (int(place), _history(text, quarters))
+    for place, size, text, n in db.session.execute(
+        db.select(q.place, q.size, q.h, func.count()).group_by(q.place, q.size, q.h)
+    ):
+        atom = (int(place), size, _history(text, quarters))
         people[atom] = people.get(atom, 0) + n
     return TreeCounts(quarters, cells, people)
 
@@ -132,64 +155,96 @@ def tree_nodes(root: Territory) -> dict[int, frozenset[int]]:
     return {node: frozenset(members) for node, members in nodes.items()}
 
 
-def _groups(history: History) -> Iterable[tuple[str, str, int]]:
-    """The (period, sub-sector, below) groups a history counts in: each of its quarters (with that quarter's
-    sub-sector and status, and again under all sub-sectors) and all time (its last entry)."""
-    for period, sub, below in (*history, (ALL, *history[-1][1:])):
-        yield period, sub, below
+def _groups(size: str, history: History, split: str) -> Iterable[tuple[str, str, int]]:
+    """The (period, column, below) groups that a person of business size `size` with `history` counts in, in the
+    columns of `split`: each of their quarters (in that quarter's column, and again under ALL) and all time (the
+    last entry)."""
+    for period, sub, role, below in (*history, (ALL, *history[-1][1:])):
+        yield period, column(split, {"subsector": sub, "size": size, "role": role}[split]), below
         yield period, ALL, below
 
 
-def _halves(atoms: Mapping[tuple[int, History], int], covering: Mapping[int, list[int]]) -> dict:
-    """(territory, period, sub-sector, below) -> the atoms (place, history) in it."""
+def _halves(atoms: Mapping[tuple[int, str, History], int], covering: Mapping[int, list[int]], split: str) -> dict:
+    """(territory, period, column, below) -> the atoms (place, size, history) in it, in the columns of `split`."""
     halves: dict = {}
-    for place, history in atoms:
+    for atom in atoms:
+        place, size, history = atom
         for node in covering.get(place, ()):
-            for period, sub, below in _groups(history):
-                halves.setdefault((node, period, sub, below), []).append((place, history))
+            for period, col, below in _groups(size, history, split):
+                halves.setdefault((node, period, col, below), []).append(atom)
     return halves
 
 
-def published_cells(counts: TreeCounts, nodes: Mapping[int, frozenset[int]]) -> dict[str, tuple[dict, dict]]:
+def published_cells(
+    counts: TreeCounts, nodes: Mapping[int, frozenset[int]], splits: Iterable[str] = SPLITS
+) -> dict[str, tuple[dict, dict]]:
     """The systems for `rules.suppress_together`: system (a competence, or ALL for the column totals) ->
-    (published cells, atomic counts). `nodes` maps each territory of the tree to the places it covers. Every
-    (territory, period, sub-sector) with somebody assessed publishes its cells in every system (a competence that
-    nobody there was assessed on publishes its 0); the others publish nothing."""
+    (published cells of the columns of `splits`, atomic counts). `nodes` maps each territory of the tree to the
+    places it covers. Every (territory, period, column) with somebody assessed publishes its cells in every system
+    (a competence that nobody there was assessed on publishes its 0); the others publish nothing."""
     if not counts.people:
         return {}
     covering: dict[int, list[int]] = {}
     for node, members in sorted(nodes.items()):
         for place in members:
             covering.setdefault(place, []).append(node)
-    people = _halves(counts.people, covering)
-    groups = sorted({group[:3] for group in people}, key=repr)
-    systems: dict[str, tuple[dict, dict]] = {}
-    published: dict = {}
-    totals: dict = {}
-    for node, period, sub in groups:
-        below, ok = people.get((node, period, sub, 1), []), people.get((node, period, sub, 0), [])
-        published[("people", node, period, sub)] = below + ok
-        published[("gap", node, period, sub)] = below
-        published[("nogap", node, period, sub)] = ok
-        totals[(node, period, sub)] = sum(counts.people[atom] for atom in below + ok)
-    systems[ALL] = (published, dict(counts.people))
     by_key: dict[str, dict] = {}
-    for (place, key, history), n in counts.cells.items():
-        by_key.setdefault(key, {})[(place, history)] = n
-    for key, atoms in sorted(by_key.items()):
-        halves = _halves(atoms, covering)
-        published = {}
-        for node, period, sub in groups:
-            below, ok = halves.get((node, period, sub, 1), []), halves.get((node, period, sub, 0), [])
-            same = sum(atoms[atom] for atom in below + ok) == totals[(node, period, sub)]
-            published[("people", node, period, sub) if same else ("n", node, period, key, sub)] = below + ok
-            published[("below", node, period, key, sub)] = below
-            published[("ok", node, period, key, sub)] = ok
-        systems[key] = (published, atoms)
-    return systems
+    for (place, key, size, history), n in counts.cells.items():
+        by_key.setdefault(key, {})[(place, size, history)] = n
+    published: dict[str, dict] = {ALL: {}, **{key: {} for key in by_key}}
+    for split in splits:
+        people = _halves(counts.people, covering, split)
+        groups = sorted({group[:3] for group in people}, key=repr)
+        totals: dict = {}
+        for node, period, col in groups:
+            below, ok = people.get((node, period, col, 1), []), people.get((node, period, col, 0), [])
+            published[ALL][("people", node, period, col)] = below + ok
+            published[ALL][("gap", node, period, col)] = below
+            published[ALL][("nogap", node, period, col)] = ok
+            totals[(node, period, col)] = sum(counts.people[atom] for atom in below + ok)
+        for key, atoms in by_key.items():
+            halves = _halves(atoms, covering, split)
+            for node, period, col in groups:
+                below, ok = halves.get((node, period, col, 1), []), halves.get((node, period, col, 0), [])
+                same = sum(atoms[atom] for atom in below + ok) == totals[(node, period, col)]
+                name = ("people", node, period, col) if same else ("n", node, period, key, col)
+                published[key][name] = below + ok
+                published[key][("below", node, period, key, col)] = below
+                published[key][("ok", node, period, key, col)] = ok
+    return {key: (published[key], dict(counts.people) if key == ALL else by_key[key]) for key in sorted(published)}
+
+
+def coarse(counts: TreeCounts, split: str) -> TreeCounts:
+    """The counts with only what the columns of `split` tell apart (the other two of sub-sector, size and role
+    blanked): the same published cells over fewer atomic cells, quicker to build and decide."""
+
+    def entry(quarter: str, sub: str, role: str, below: int) -> Entry:
+        return quarter, sub if split == "subsector" else "", role if split == "role" else "", below
+
+    def key(size: str, history: History) -> tuple[str, History]:
+        return size if split == "size" else "", tuple(entry(*e) for e in history)
+
+    cells: dict = {}
+    for (place, competence, size, history), n in counts.cells.items():
+        atom = (place, competence, *key(size, history))
+        cells[atom] = cells.get(atom, 0) + n
+    people: dict = {}
+    for (place, size, history), n in counts.people.items():
+        atom = (place, *key(size, history))
+        people[atom] = people.get(atom, 0) + n
+    return TreeCounts(counts.quarters, cells, people)
+
+
+def hidden_apart(counts: TreeCounts, nodes: Mapping[int, frozenset[int]], k: int, split: str) -> set:
+    """The cells that the columns of `split` decided alone hide (over `coarse` counts): the start of `decide`."""
+    apart = published_cells(coarse(counts, split), nodes, (split,))
+    return {name for decision in rules.suppress_together(apart, k).values() for name in decision.suppressed}
 
 
 def decide(counts: TreeCounts, nodes: Mapping[int, frozenset[int]], k: int) -> tuple[dict, dict]:
-    """(systems, decisions by system) of the whole tree in every period."""
+    """(systems, decisions by system) of the whole tree in every period and every column. Each split is decided
+    alone first (small systems, quick); then the three together, starting from what the splits hid, which only
+    has to hide what one split gives away about another."""
     systems = published_cells(counts, nodes)
-    return systems, rules.suppress_together(systems, k)
+    seeds = set().union(*(hidden_apart(counts, nodes, k, split) for split in SPLITS))
+    return systems, rules.suppress_together(systems, k, hidden=seeds)

@@ -18,7 +18,6 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime, get_locale
-from flask_babel import gettext as _
 
 from uprest.accounts import territories
 from uprest.accounts.models import Territory
@@ -59,14 +58,23 @@ def report_locale(locale: str | None = None) -> str:
 
 
 def report_context(
-    territory: Territory, period: str | None, subsector: str | None = None, *, now: datetime | None = None
+    territory: Territory,
+    period: str | None,
+    subsector: str | None = None,
+    *,
+    size: str | None = None,
+    role: str | None = None,
+    split: str | None = None,
+    now: datetime | None = None,
 ) -> dict:
     """What the template shows (call inside ``force_locale``: the charts' and labels' texts are translated when
     built). The map is the training view's own (the same call as the map page's)."""
-    training = services.training_view(territory, period=period, subsector=subsector)
+    filters = {"subsector": subsector, "size": size, "role": role}
+    training = services.training_view(territory, period=period, split=split, **filters)
     gap_map = training.gap_map
     participation = participation_service.participation_view(territory, period=period)
-    subsectors = presentation.subsector_labels()
+    labels = presentation.column_labels(gap_map.split)
+    only = services.filter_column(**filters)[1]
     kind = territories.KIND_LABELS.get(territory.kind)
     chart = presentation.chart(gap_map) if gap_map.rows else None
     now = now or utcnow()
@@ -75,15 +83,17 @@ def report_context(
         "kind_label": str(kind) if kind is not None else territory.kind,
         "period": period,
         "period_label": presentation.period_label(period),
-        "subsector": subsector,
-        "subsector_label": subsectors.get(subsector, subsector) if subsector else _("All sub-sectors"),
+        "subsector": only,
+        "split_label": presentation.split_label(gap_map.split),
+        "subsector_label": labels.get(only, only) if only else presentation.total_label(gap_map.split),
         "generated": format_datetime(now, "medium"),
         "created": now.isoformat(timespec="seconds"),
         "k": gap_map.k,
         "gap_map": gap_map,
         "chart": chart,
         "chart_page": chart_page(chart),
-        "labels": subsectors,
+        "labels": labels,
+        "total_label": presentation.total_label(gap_map.split),
         "hidden_text": presentation.hidden_text(),
         "participation": participation,
         "trend_chart": presentation.trend_chart(participation) if participation.trend else None,
@@ -98,12 +108,16 @@ def report_pdf(
     period: str | None,
     subsector: str | None = None,
     *,
+    size: str | None = None,
+    role: str | None = None,
+    split: str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """The report of `territory` in `period` ('2026Q4'; None: all time), of `subsector` (None: all) where the
-    pages split by sub-sector, as PDF bytes in `locale` (default: the staff member's language)."""
+    """The report of `territory` in `period` ('2026Q4'; None: all time), of `subsector`, `size` or `role` (None:
+    all) where the pages split the people, with the map's columns split by `split`, as PDF bytes in `locale`
+    (default: the staff member's language)."""
     lang = report_locale(locale)
     with force_locale(lang):
-        context = report_context(territory, period, subsector, now=now)
+        context = report_context(territory, period, subsector, size=size, role=role, split=split, now=now)
     return render_pdf(TEMPLATE, locale=lang, pdf_variant=PDF_VARIANT, **context)

@@ -7,14 +7,48 @@ from collections.abc import Sequence
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
-from uprest.accounts.forms import subsector_choices
+from uprest.accounts.forms import size_choices, subsector_choices
+from uprest.accounts.territories import NO_BUSINESS
 from uprest.charts import HEAT_STEPS, HeatCell, HeatRow, heat_map
+from uprest.frameworks.forms import job_role_labels
 from uprest.i18n import pick
-from uprest.reports.services import Cell, SkillsGapMap
+from uprest.reports.services import ALL, Cell, SkillsGapMap, column
 
 
 def subsector_labels() -> dict[str, str]:
     return {value: str(label) for value, label in subsector_choices()}
+
+
+def size_labels() -> dict[str, str]:
+    """Business size -> its label, and the people without a business."""
+    return {value: str(label) for value, label in size_choices()} | {NO_BUSINESS: _("No business")}
+
+
+def column_labels(split: str = "subsector") -> dict[str, str]:
+    """The label of each column key of the map split by `split` (`services.column`)."""
+    values = {
+        "subsector": subsector_labels,
+        "size": size_labels,
+        "role": lambda: {code: str(label) for code, label in job_role_labels().items()},
+    }[split]()
+    return {column(split, value): label for value, label in values.items()}
+
+
+def total_label(split: str = "subsector") -> str:
+    """The heading of the map's column over every sub-sector, business size or role."""
+    return {"subsector": _("All sub-sectors"), "size": _("All business sizes"), "role": _("All roles")}[split]
+
+
+def split_label(split: str = "subsector") -> str:
+    """The name of what the map's columns are: sub-sector, business size or role."""
+    return {"subsector": _("Sub-sector"), "size": _("Business size"), "role": _("Role")}[split]
+
+
+def split_values(split: str, col: str) -> dict[str, str]:
+    """The sub-sector, size and role of a column of the map split by `split`, "all" for the others (the columns
+    of the CSV)."""
+    value = "all" if col == ALL else col.removeprefix(f"{split}:")
+    return {s: value if s == split else "all" for s in ("subsector", "size", "role")}
 
 
 def period_label(period: str | None) -> str:
@@ -39,15 +73,15 @@ def cell_text(cell: Cell) -> str:
 
 
 def chart(gap_map: SkillsGapMap, *, chart_id: str = "skills-gap-map"):
-    labels = subsector_labels()
-    columns = [labels.get(s, s) for s in gap_map.subsectors] + [_("All sub-sectors")]
+    labels = column_labels(gap_map.split)
+    columns = [labels.get(s, s) for s in gap_map.columns] + [total_label(gap_map.split)]
     rows = []
     for area in gap_map.areas:
         group = f"{pick(area.framework)} · {pick(area.area)}"
         for row in area.rows:
-            cells = [row.cells[s] for s in gap_map.subsectors] + [row.total]
+            cells = [row.cells[s] for s in gap_map.columns] + [row.total]
             rows.append(HeatRow(pick(row.name), tuple(heat_cell(c) for c in cells), group))
-    totals = [gap_map.column_totals[s] for s in gap_map.subsectors] + [gap_map.total]
+    totals = [gap_map.column_totals[s] for s in gap_map.columns] + [gap_map.total]
     rows.append(HeatRow(_("Below target in at least one competence"), tuple(heat_cell(c) for c in totals)))
     legend, step_labels = heat_legend()
     return heat_map(
@@ -55,9 +89,9 @@ def chart(gap_map: SkillsGapMap, *, chart_id: str = "skills-gap-map"):
         columns,
         title=_("Skills-gap map of %(territory)s", territory=gap_map.territory.display_name),
         desc=_(
-            "For each competence (rows) and sub-sector (columns), the share of people assessed who are below their "
-            "target. Darker is a larger share. Hatched cells are hidden because they count fewer than %(k)s people "
-            "or would let such a cell be worked out. The table below gives the same figures.",
+            "For each competence (rows) and group of people (columns), the share of people assessed who are "
+            "below their target. Darker is a larger share. Hatched cells are hidden because they count fewer than "
+            "%(k)s people or would let such a cell be worked out. The table below gives the same figures.",
             k=gap_map.k,
         ),
         legend=legend,
@@ -92,6 +126,8 @@ CSV_HEADER = (
     "competence_key",
     "competence",
     "subsector",
+    "size",
+    "role",
     "n",
     "below_target",
     "below_target_share",
@@ -101,21 +137,31 @@ CSV_HEADER = (
 
 
 def csv_rows(gap_map: SkillsGapMap) -> list[list]:
-    """The figures of the map, one row per cell, then each competence over all sub-sectors (subsector "all"),
-    then the people below target in at least one competence (competence_key "any"). Hidden values are empty,
-    never zero."""
+    """The figures of the map, one row per cell (its sub-sector, size or role, "all" in the other two columns),
+    then each competence over all columns ("all" in the three), then the people below target in at least one
+    competence (competence_key "any"). Hidden values are empty, never zero."""
     head = [gap_map.territory.code, gap_map.period or "all", gap_map.k]
+
+    def where(col):
+        return list(split_values(gap_map.split, col).values())
+
     out = []
     for area in gap_map.areas:
         for row in area.rows:
-            for sub, cell in [*row.cells.items(), ("all", row.total)]:
-                if sub != "all" and sub not in gap_map.subsectors:
-                    continue
+            for col, cell in [*((c, row.cells[c]) for c in gap_map.columns), (ALL, row.total)]:
                 out.append(
-                    [*head, pick(area.framework), pick(area.area), row.key, pick(row.name), sub, *_figures(cell)]
+                    [
+                        *head,
+                        pick(area.framework),
+                        pick(area.area),
+                        row.key,
+                        pick(row.name),
+                        *where(col),
+                        *_figures(cell),
+                    ]
                 )
-    for sub, cell in [*gap_map.column_totals.items(), ("all", gap_map.total)]:
-        out.append([*head, "", "", "any", _("Below target in at least one competence"), sub, *_figures(cell)])
+    for col, cell in [*gap_map.column_totals.items(), (ALL, gap_map.total)]:
+        out.append([*head, "", "", "any", _("Below target in at least one competence"), *where(col), *_figures(cell)])
     return out
 
 
@@ -260,6 +306,7 @@ def skills_gap_json(gap_map: SkillsGapMap) -> dict:
         "territory": gap_map.territory.code,
         "period": gap_map.period or "all",
         "k": gap_map.k,
+        "split": gap_map.split,
         "cells": _json_rows(CSV_HEADER, csv_rows(gap_map), 3),
     }
 

@@ -23,7 +23,7 @@ from sqlalchemy import func
 from uprest import cache
 from uprest.accounts import territories
 from uprest.accounts.aggregates import people_generation
-from uprest.accounts.models import Role, Territory, User
+from uprest.accounts.models import OrgSize, Role, Territory, User
 from uprest.assessments.aggregates import latest_results, results_generation
 from uprest.extensions import db
 from uprest.frameworks import services as frameworks
@@ -32,6 +32,9 @@ from uprest.reports.periods import quarter_bounds, quarter_of, quarter_range  # 
 
 #: The key of the totals over every sub-sector (or every competence) in cell names.
 ALL = gapmap.ALL
+#: The ways the map's columns can split the people (one at a time), and the key of a column.
+SPLITS = gapmap.SPLITS
+column = gapmap.column
 
 
 # --- the territory ------------------------------------------------------------------------------------------
@@ -52,8 +55,8 @@ def territory_by_code(code: str) -> Territory | None:
 
 
 def people_in(territory: Territory):
-    """A select of (user_id, subsector) of the people the territory's reports count: those of the territory and
-    of every territory below it."""
+    """A select of (user_id, subsector, place, size) of the people the territory's reports count: those of the
+    territory and of every territory below it."""
     return territories.people_in(territory.id)
 
 
@@ -81,8 +84,8 @@ class Cell:
 class Row:
     key: str  # the competence's stable key
     name: dict  # by language
-    cells: dict[str, Cell]  # sub-sector -> cell
-    total: Cell  # every sub-sector
+    cells: dict[str, Cell]  # column -> cell
+    total: Cell  # every column
 
 
 @dataclass
@@ -97,9 +100,10 @@ class SkillsGapMap:
     territory: Territory
     period: str | None
     k: int
-    subsectors: list[str]
+    split: str  # how the columns split the people (SPLITS)
+    columns: list[str]  # the columns' keys (`column`)
     areas: list[AreaRows]
-    column_totals: dict[str, Cell]  # people with a gap in at least one competence, per sub-sector
+    column_totals: dict[str, Cell]  # people with a gap in at least one competence, per column
     total: Cell
 
     @property
@@ -126,39 +130,44 @@ def medians(source, keys: list, value) -> dict[tuple, float]:
 
 @dataclass
 class Counts:
-    """What the database gives: counts per (competence, sub-sector) and per sub-sector, and the medians."""
+    """What the database gives: counts per (competence, column) and per column, and the medians."""
 
-    cells: dict[tuple[str, str], tuple[int, int]]  # (competence, sub-sector) -> (n, below)
-    people: dict[str, tuple[int, int]]  # sub-sector -> (people assessed, people below target somewhere)
+    cells: dict[tuple[str, str], tuple[int, int]]  # (competence, column) -> (n, below)
+    people: dict[str, tuple[int, int]]  # column -> (people assessed, people below target somewhere)
     cell_medians: dict[tuple, float]
     row_medians: dict[tuple, float]
     column_medians: dict[tuple, float]
     total_median: float | None
 
 
-def count(territory: Territory, *, since: datetime | None = None, until: datetime | None = None) -> Counts:
-    """The counts of the territory in the period, kept per worker until the assessments' data or the people's
-    places change (the generation tokens of both are part of the key: two small queries per request). At
-    100,000 assessments this takes the map from about 700 ms to about 35 ms (docs/performance.md)."""
-    key = ("reports:count", territory.id, since, until, results_generation(), people_generation())
-    return cache.pages().get_or_make(key, lambda: _count(territory, since=since, until=until))
+def count(
+    territory: Territory, *, since: datetime | None = None, until: datetime | None = None, split: str = "subsector"
+) -> Counts:
+    """The counts of the territory in the period, in the columns of `split`, kept per worker until the assessments'
+    data or the people's places change (the generation tokens of both are part of the key: two small queries per
+    request). At 100,000 assessments this takes the map from about 700 ms to about 35 ms (docs/performance.md)."""
+    key = ("reports:count", territory.id, since, until, split, results_generation(), people_generation())
+    return cache.pages().get_or_make(key, lambda: _count(territory, since=since, until=until, split=split))
 
 
-def _count(territory: Territory, *, since: datetime | None, until: datetime | None) -> Counts:
+def _count(territory: Territory, *, since: datetime | None, until: datetime | None, split: str) -> Counts:
     """Aggregate the latest submitted assessment of every person of the territory (in the period) in SQL."""
     results = latest_results(people_in(territory), since=since, until=until)
     c = results.c
+    col = {"subsector": c.subsector, "size": "size:" + c.size, "role": "role:" + c.job_role}[split].label("col")
+    per_cell = db.select(c.competence_key, col, c.user_id, c.below, c.gap).subquery("per_cell")
+    k = per_cell.c
     cells = {
         (key, sub): (n, int(below or 0))
         for key, sub, n, below in db.session.execute(
-            db.select(c.competence_key, c.subsector, func.count(func.distinct(c.user_id)), func.sum(c.below)).group_by(
-                c.competence_key, c.subsector
+            db.select(k.competence_key, k.col, func.count(func.distinct(k.user_id)), func.sum(k.below)).group_by(
+                k.competence_key, k.col
             )
         )
     }
     per_person = (
-        db.select(c.user_id, c.subsector, func.max(c.below).label("below"), func.max(c.gap).label("gap"))
-        .group_by(c.user_id, c.subsector)
+        db.select(k.user_id, k.col.label("subsector"), func.max(k.below).label("below"), func.max(k.gap).label("gap"))
+        .group_by(k.user_id, k.col)
         .subquery("per_person")
     )
     p = per_person.c
@@ -172,8 +181,8 @@ def _count(territory: Territory, *, since: datetime | None, until: datetime | No
     return Counts(
         cells=cells,
         people=people,
-        cell_medians=medians(results, [c.competence_key, c.subsector], c.gap),
-        row_medians=medians(results, [c.competence_key], c.gap),
+        cell_medians=medians(per_cell, [k.competence_key, k.col], k.gap),
+        row_medians=medians(per_cell, [k.competence_key], k.gap),
         column_medians=medians(per_person, [p.subsector], p.gap),
         total_median=total,
     )
@@ -240,19 +249,54 @@ def _n_name(decision: rules.Decision, node: int, period: str, key: str, sub: str
     return name if decision.is_shown(name) or name in decision.suppressed else ("people", node, period, sub)
 
 
-def skills_gap_map(territory: Territory, *, period: str | None = None, subsector: str | None = None) -> SkillsGapMap:
-    """The map of `territory` in `period` ('2026Q4'; None: all time), every figure decided by the rule with
-    k = REPORTS_MIN_GROUP. With `subsector`, only that column (of the same decision: filtering hides columns,
+def filter_column(*, subsector: str | None = None, size: str | None = None, role: str | None = None) -> tuple:
+    """(split, column) of the map's filters: at most one of sub-sector, business size and role (a column of one
+    split; two at once would cross two splits, which the map does not publish); (None, None) without a filter."""
+    chosen = [(split, value) for split, value in (("subsector", subsector), ("size", size), ("role", role)) if value]
+    if len(chosen) > 1:
+        raise ValueError("at most one of subsector, size and role")
+    return (chosen[0][0], column(*chosen[0])) if chosen else (None, None)
+
+
+def _ordered(split: str, columns) -> list[str]:
+    """The columns in their natural order: sizes small to large (people without a business last), roles as the
+    target profiles list them, sub-sectors by key."""
+    values = {
+        "size": [*(size.value for size in OrgSize), territories.NO_BUSINESS],
+        "role": list(frameworks.JOB_ROLES),
+    }.get(split)
+    if values is None:
+        return sorted(columns)
+    rank = {column(split, value): i for i, value in enumerate(values)}
+    return sorted(columns, key=lambda col: (rank.get(col, len(rank)), col))
+
+
+def skills_gap_map(
+    territory: Territory,
+    *,
+    period: str | None = None,
+    subsector: str | None = None,
+    size: str | None = None,
+    role: str | None = None,
+    split: str | None = None,
+) -> SkillsGapMap:
+    """The map of `territory` in `period` ('2026Q4'; None: all time) with its columns split by `split` (sub-sector
+    by default, business size or role), every figure decided by the rule with k = REPORTS_MIN_GROUP. With one of
+    `subsector`, `size` or `role`, only that column of its split (of the same decision: filtering hides columns,
     it publishes nothing new)."""
     k = min_group()
+    chosen_split, only = filter_column(subsector=subsector, size=size, role=role)
+    split = chosen_split or split or "subsector"
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}")
     since, until = quarter_bounds(period) if period else (None, None)
-    counts = count(territory, since=since, until=until)
+    counts = count(territory, since=since, until=until, split=split)
     decided = decisions(territory, k=k) if counts.people else {}
     node, at = territory.id, period or ALL
-    subsectors = sorted(counts.people)
-    comps = frameworks.competences_by_key(key for key, _sub in counts.cells)
+    columns = _ordered(split, counts.people)
+    comps = frameworks.competences_by_key(key for key, _col in counts.cells)
     order = sorted(
-        {key for key, _sub in counts.cells},
+        {key for key, _col in counts.cells},
         key=lambda key: (
             (comps[key].framework.code, comps[key].area.position, comps[key].position) if key in comps else ("~", 0, 0),
             key,
@@ -264,54 +308,39 @@ def skills_gap_map(territory: Territory, *, period: str | None = None, subsector
             continue
         decision = decided[key]
         comp = comps.get(key)
-        cells = {
-            sub: _cell(
-                decision,
-                _n_name(decision, node, at, key, sub),
-                ("below", node, at, key, sub),
-                ("ok", node, at, key, sub),
-                counts.cell_medians.get((key, sub)),
-            )
-            for sub in subsectors
-        }
-        total = _cell(
-            decision,
-            _n_name(decision, node, at, key, ALL),
-            ("below", node, at, key, ALL),
-            ("ok", node, at, key, ALL),
-            counts.row_medians.get((key,)),
-        )
+
+        def cell(col, median, decision=decision, key=key):
+            names = (("below", node, at, key, col), ("ok", node, at, key, col))
+            return _cell(decision, _n_name(decision, node, at, key, col), *names, median)
+
+        cells = {col: cell(col, counts.cell_medians.get((key, col))) for col in columns}
+        total = cell(ALL, counts.row_medians.get((key,)))
         group = (comp.framework.code, comp.area.code) if comp else ("", "")
         if group not in areas:
             areas[group] = AreaRows(
                 framework=comp.framework.name if comp else {"en": ""}, area=comp.area.name if comp else {"en": ""}
             )
         areas[group].rows.append(Row(key, comp.name if comp else {"en": key}, cells, total))
-    columns, total = {}, Cell(None, None, None, None, True)
+    totals, total = {}, Cell(None, None, None, None, True)
     if counts.people:
         decision = decided[ALL]
-        columns = {
-            sub: _cell(
-                decision,
-                ("people", node, at, sub),
-                ("gap", node, at, sub),
-                ("nogap", node, at, sub),
-                counts.column_medians.get((sub,)),
-            )
-            for sub in subsectors
-        }
-        total = _cell(
-            decision, ("people", node, at, ALL), ("gap", node, at, ALL), ("nogap", node, at, ALL), counts.total_median
-        )
-    if subsector:
-        subsectors = [s for s in subsectors if s == subsector]
+
+        def people(col, median):
+            names = (("people", node, at, col), ("gap", node, at, col), ("nogap", node, at, col))
+            return _cell(decision, *names, median)
+
+        totals = {col: people(col, counts.column_medians.get((col,))) for col in columns}
+        total = people(ALL, counts.total_median)
+    if only:
+        columns = [col for col in columns if col == only]
     return SkillsGapMap(
         territory=territory,
         period=period,
         k=k,
-        subsectors=subsectors,
+        split=split,
+        columns=columns,
         areas=list(areas.values()),
-        column_totals={s: columns[s] for s in subsectors},
+        column_totals={col: totals[col] for col in columns},
         total=total,
     )
 
@@ -327,17 +356,28 @@ class TrainingView:
     names: dict[str, dict]  # competence key -> name by language
 
 
-def training_view(territory: Territory, *, period: str | None = None, subsector: str | None = None) -> TrainingView:
+def training_view(
+    territory: Territory,
+    *,
+    period: str | None = None,
+    subsector: str | None = None,
+    size: str | None = None,
+    role: str | None = None,
+    split: str | None = None,
+) -> TrainingView:
     """The territory's training demand and the large gaps without a local session, from the published map (of
-    the sub-sector when given), the published modules and the territory's upcoming sessions and requests."""
+    the sub-sector, business size or role when given; `split` splits its columns), the published modules and the
+    territory's upcoming sessions and requests."""
     from uprest.recommendations.services import published_catalogue
     from uprest.sessions import demand as session_demand
     from uprest.sessions import services as sessions
 
-    gap_map = skills_gap_map(territory, period=period, subsector=subsector)
+    gap_map = skills_gap_map(territory, period=period, subsector=subsector, size=size, role=role, split=split)
+    _split, only = filter_column(subsector=subsector, size=size, role=role)
+    nobody = Cell(0, 0, None, None, False)
     figures = {}
     for row in gap_map.rows:
-        cell = row.cells[subsector] if subsector else row.total
+        cell = row.cells.get(only, nobody) if only else row.total
         figures[row.key] = demand.Figures(cell.n, cell.below, cell.median_gap)
     modules = [
         demand.ModuleSpec(

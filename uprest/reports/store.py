@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 #: Part of every key: change it whenever the rule or the published cells change, so that no decision made by an
 #: older version is read again.
-RULE_VERSION = "2026-12-02.1"
+RULE_VERSION = "2026-12-02.2"
 WRITE_WAIT_MS = 200
 _made = 0  # decisions this process has made (the worker's log)
 _ENSURE: ContextVar[bool] = ContextVar("reports_ensure_stored", default=False)

@@ -57,17 +57,26 @@ def index():
     form, territory, valid = _filters()
     gap_map = None
     if valid and territory is not None:
-        gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
+        gap_map = services.skills_gap_map(territory, **form.map_filters())
+    split = gap_map.split if gap_map else "subsector"
     return render_template(
         "reports/index.html",
         form=form,
         territory=territory,
         gap_map=gap_map,
         chart=presentation.chart(gap_map) if gap_map and gap_map.rows else None,
-        labels=presentation.subsector_labels(),
+        labels=presentation.column_labels(split),
+        total_label=presentation.total_label(split),
+        filters=_link_filters(form) if valid else {},
         period_label=presentation.period_label(form.period.data if valid else None),
         hidden_text=presentation.hidden_text(),
     )
+
+
+def _link_filters(form) -> dict:
+    """The filters as query arguments of the links to the exports and the other pages (the empty ones left out)."""
+    args = {"territory": request.args.get("territory"), **form.map_filters()}
+    return {key: value for key, value in args.items() if value}
 
 
 def _export_filters():
@@ -82,7 +91,7 @@ def _export_filters():
 @roles_required(Role.STAFF, Role.CONSORTIUM)
 def skills_gap_csv():
     form, territory = _export_filters()
-    gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
+    gap_map = services.skills_gap_map(territory, **form.map_filters())
     name = f"skills-gap-{territory.code}-{gap_map.period or 'all'}.csv"
     return _csv(presentation.CSV_HEADER, presentation.csv_rows(gap_map), name)
 
@@ -91,8 +100,15 @@ def skills_gap_csv():
 @roles_required(Role.STAFF, Role.CONSORTIUM)
 def skills_gap_json():
     form, territory = _export_filters()
-    gap_map = services.skills_gap_map(territory, period=form.period.data or None, subsector=form.subsector.data)
+    gap_map = services.skills_gap_map(territory, **form.map_filters())
     return _json(presentation.skills_gap_json(gap_map))
+
+
+def _training_filters(form) -> dict:
+    """The map's filters that training demand takes (a column, not how the columns split)."""
+    filters = form.map_filters()
+    del filters["split"]
+    return filters
 
 
 @bp.route("/training")
@@ -102,7 +118,7 @@ def training():
     form, territory, valid = _filters()
     view = None
     if valid and territory is not None:
-        view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
+        view = services.training_view(territory, **_training_filters(form))
     return render_template(
         "reports/training.html",
         form=form,
@@ -116,7 +132,7 @@ def training():
 @roles_required(Role.STAFF, Role.CONSORTIUM)
 def training_csv():
     form, territory = _export_filters()
-    view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
+    view = services.training_view(territory, **_training_filters(form))
     name = f"training-demand-{territory.code}-{view.gap_map.period or 'all'}.csv"
     return _csv(presentation.TRAINING_CSV_HEADER, presentation.training_csv_rows(view), name)
 
@@ -125,7 +141,7 @@ def training_csv():
 @roles_required(Role.STAFF, Role.CONSORTIUM)
 def training_json():
     form, territory = _export_filters()
-    view = services.training_view(territory, period=form.period.data or None, subsector=form.subsector.data)
+    view = services.training_view(territory, **_training_filters(form))
     return _json(presentation.training_json(view))
 
 
@@ -248,7 +264,7 @@ def report_pdf():
     from uprest.reports.pdf import report_pdf as render
 
     period = form.period.data or None
-    pdf = render(territory, period, form.subsector.data or None)
+    pdf = render(territory, **form.map_filters())
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="report-{territory.code}-{period or "all"}.pdf"'
     resp.headers["Cache-Control"] = "private, no-store"
