@@ -175,3 +175,37 @@ def test_a_command_that_has_written_stores_the_decision_in_its_own_transaction(c
     db.session.commit()
     assert [kind for kind, _root in stored()] == ["map"]
     assert "not stored" not in caplog.text
+
+
+def test_a_worker_waits_for_the_decision_another_process_is_making(monkeypatch, app, create_user, people):  # noqa: F811
+    """While another process makes a tree's decision (it holds the maker's lock: a lock file beside SQLite, an
+    advisory lock on PostgreSQL), a worker that finds none stored waits for it and reads it, instead of deciding
+    the same tree again."""
+    import threading
+    import time
+
+    from uprest.accounts import territories
+    from uprest.reports import services
+
+    people(6, rating=1)
+    client = staff_client(app, create_user)
+    cache.pages().clear()  # an earlier test may have left the same decision in this process's memory
+    first = client.get("/reports/skills-gap.json").get_json()
+    db.session.rollback()  # see what the request's own connection committed
+    row = db.session.scalar(db.select(StoredDecision).where(StoredDecision.kind == "map"))
+    saved = {c.key: getattr(row, c.key) for c in StoredDecision.__table__.columns if c.key != "id"}
+    db.session.execute(db.delete(StoredDecision))
+    db.session.commit()
+    cache.pages().clear()
+    monkeypatch.setattr(store, "MAKER_POLL_S", 0.05)
+    made, got = store.made(), {}
+    root = services.decision_root(territories.by_code("vanersborg"))
+    with store._one_maker("map", root.id, saved["k"]):  # the other process, making the map's decision
+        asking = threading.Thread(target=lambda: got.update(json=client.get("/reports/skills-gap.json").get_json()))
+        asking.start()
+        time.sleep(0.5)
+        assert asking.is_alive()  # waiting for the maker
+        db.session.add(StoredDecision(**saved))  # the other process stores its decision, then lets go
+        db.session.commit()
+    asking.join(30)
+    assert got["json"] == first and store.made() == made  # read, not decided again

@@ -12,13 +12,21 @@ hidden, and the shown counts, so the table holds nothing that a page could not s
 A stored decision is written on a connection of its own (committed at once, whatever the request does); on
 SQLite it waits for the write lock at most `WRITE_WAIT_MS` and gives up when it is busy: storing is only a
 saving, and the worker stores it on its next pass.
+
+One process makes a tree's decision at a time (`_one_maker`): a process that finds none stored while another
+is making it waits for that one (polling, so that a gevent worker goes on serving its other requests) and reads
+it, instead of deciding the same tree again on the same cores. The lock is an advisory lock on PostgreSQL (every
+server) and a lock file beside the SQLite database; a maker that dies releases it; after `MAKER_WAIT_S` the
+waiting process makes the decision itself.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
+import os
 import time
 import zlib
 from collections.abc import Callable, Hashable, Mapping
@@ -40,6 +48,8 @@ log = logging.getLogger(__name__)
 #: older version is read again.
 RULE_VERSION = "2026-12-02.2"
 WRITE_WAIT_MS = 200
+MAKER_WAIT_S = 120.0
+MAKER_POLL_S = 0.2
 _made = 0  # decisions this process has made (the worker's log)
 _ENSURE: ContextVar[bool] = ContextVar("reports_ensure_stored", default=False)
 
@@ -133,12 +143,58 @@ def _load_or_make(kind: str, root_id: int, k: int, key: str, make) -> dict[str, 
     payload = db.session.execute(_stored(kind, root_id, k, key, StoredDecision.payload)).scalar()
     if payload is not None:
         return decode(payload)
-    global _made
-    start = time.perf_counter()
-    decided = dict(make())
-    _made += 1
-    store(kind, root_id, k, key, decided, time.perf_counter() - start)
-    return decided
+    with _one_maker(kind, root_id, k):
+        with db.engine.connect() as conn:  # a snapshot of now: what another process stored while we waited
+            payload = conn.execute(_stored(kind, root_id, k, key, StoredDecision.payload)).scalar()
+        if payload is not None:
+            return decode(payload)
+        global _made
+        start = time.perf_counter()
+        decided = dict(make())
+        _made += 1
+        store(kind, root_id, k, key, decided, time.perf_counter() - start)
+        return decided
+
+
+@contextmanager
+def _one_maker(kind: str, root_id: int, k: int):
+    """Within: this process is the one making the decisions of (kind, tree, k), or has waited `MAKER_WAIT_S` for
+    another (then it makes them too). PostgreSQL: an advisory lock on a connection of its own; SQLite: a lock file
+    beside the database (an in-memory database has one process: nothing to share)."""
+    name = f"{kind}-{root_id}-{k}"
+    deadline = time.monotonic() + MAKER_WAIT_S
+    if db.engine.dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.sha256(f"uprest-reports-{name}".encode()).digest()[:8], "big", signed=True)
+        with db.engine.connect() as conn:
+            while not (held := conn.execute(text("SELECT pg_try_advisory_lock(:n)"), {"n": number}).scalar()):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(MAKER_POLL_S)
+            conn.commit()
+            try:
+                yield
+            finally:
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
+                    conn.commit()
+        return
+    database = db.engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.decision-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(MAKER_POLL_S)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _connect():
