@@ -31,7 +31,12 @@ run: sysdeps setup db demo ## set up everything and serve the app with demo data
 	$(FLASK) mail worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
-test: sysdeps-test setup lint postgres-ready test-sqlite test-postgres ## lint, then the whole suite on SQLite and on PostgreSQL
+# The two passes run side by side (TEST_JOBS of them at once; TEST_JOBS=1 runs them one after the other). Each
+# pass's output is printed whole when it ends (make's --output-sync), so the two do not interleave.
+TEST_JOBS ?= 2
+test: sysdeps-test setup lint postgres-ready ## lint, then the whole suite on SQLite and on PostgreSQL, side by side
+	@echo "Running the suite on SQLite and on PostgreSQL ($(TEST_JOBS) at once); each pass prints its report when it ends."
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-sqlite test-postgres
 
 test-sqlite: sysdeps-test setup
 	UPREST_TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
