@@ -110,3 +110,69 @@ def test_render_pdf_does_not_fetch_outside_static(app, monkeypatch, tmp_path):
         del app.jinja_env.globals["_test_secret"]
     assert data.startswith(b"%PDF") and "Hello" in pdf_text(data)
     assert secret.as_uri() in fetched  # it was asked for, and refused
+
+
+def test_the_cyclic_collector_is_paused_while_weasyprint_works_and_back_after(app, monkeypatch):
+    """render_pdf pauses the cyclic garbage collector around the layout (a quarter of a report's time went to it)
+    and turns it on again, also when the layout fails."""
+    import gc
+
+    import weasyprint
+
+    import uprest.pdf as pdf
+
+    seen = []
+    original = weasyprint.HTML.write_pdf
+
+    def spy(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", spy)
+    monkeypatch.setattr(pdf, "render_template", lambda name, **ctx: "<p>Hello</p>")
+    with app.test_request_context():
+        assert gc.isenabled()
+        assert pdf.render_pdf("unused.html", locale="en").startswith(b"%PDF")
+        assert seen == [False] and gc.isenabled()
+
+        def broken(self, *args, **kwargs):
+            raise RuntimeError("layout failed")
+
+        monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+        with pytest.raises(RuntimeError):
+            pdf.render_pdf("unused.html", locale="en")
+        assert gc.isenabled()
+
+
+def test_overlapping_pauses_end_with_the_last_and_keep_a_collector_that_was_off():
+    import gc
+    import threading
+
+    from uprest.pdf import cyclic_gc_paused
+
+    first_in, second_done = threading.Event(), threading.Event()
+    during: list[bool] = []
+
+    def first():
+        with cyclic_gc_paused():
+            first_in.set()
+            second_done.wait(5)
+            during.append(gc.isenabled())
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with cyclic_gc_paused():
+        pass
+    during.append(gc.isenabled())  # the first render is still under way: still paused
+    second_done.set()
+    thread.join(5)
+    assert during == [False, False] and gc.isenabled()
+
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
