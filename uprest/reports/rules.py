@@ -263,8 +263,12 @@ class _Shown:
 
     Rows are added largest count first (ties by order): complements are picked smallest first, so they are among
     the last rows added. Adding a row only ever inserts one pivot row and never changes the rows before it, so the
-    basis of the first m rows is the basis minus the pivots that later rows inserted: removing cells undoes the
-    additions from the first removed one on and adds the rows after it again."""
+    basis of the first m rows is the basis minus the pivots that later rows inserted. Removing cells replays the
+    additions from the first removed one on, and a row is reduced again only when one of the pivot columns its
+    reduction looked at (its trace) holds something else in the replay than it held then: every other row would
+    reduce to exactly what it did, so its pivot row is put back as it was. The basis after a removal is the one
+    that adding the remaining rows in order would build, row for row (most of the rows come back unchanged:
+    docs/performance.md)."""
 
     def __init__(self, system: _System, suppressed: set[int], twins: set[int]):
         self.system = system
@@ -274,20 +278,42 @@ class _Shown:
         )
         self.basis = _Basis()
         self.inserted: list[int | None] = []  # the pivot each addition inserted (None: in the span already)
+        self.traces: list[list[int]] = []  # the pivot columns each addition's reduction looked at
         self._add_from(0)
+
+    def _add(self, i: int) -> tuple[int | None, list[int]]:
+        trace: list[int] = []
+        return self.basis.add(self.system.rows[i], i, trace), trace
 
     def _add_from(self, start: int) -> None:
         for i in self.order[start:]:
-            self.inserted.append(self.basis.add(self.system.rows[i], i))
+            pivot, trace = self._add(i)
+            self.inserted.append(pivot)
+            self.traces.append(trace)
 
     def remove(self, cells: set[int]) -> None:
         first = min(self.order.index(i) for i in cells)
-        for pivot in self.inserted[first:]:
-            if pivot is not None:
-                del self.basis.rows[pivot]
-        del self.inserted[first:]
-        self.order = self.order[:first] + [i for i in self.order[first:] if i not in cells]
-        self._add_from(first)
+        replay = list(zip(self.order[first:], self.inserted[first:], self.traces[first:], strict=True))
+        rows = self.basis.rows
+        before = {pivot: rows.pop(pivot) for _i, pivot, _trace in replay if pivot is not None}
+        del self.inserted[first:], self.traces[first:]
+        self.order = self.order[:first] + [i for i, _pivot, _trace in replay if i not in cells]
+        changed: set[int] = set()  # columns whose pivot row differs from the one they had at this point before
+        for i, pivot, trace in replay:
+            if i in cells:
+                if pivot is not None:
+                    changed.add(pivot)
+                continue
+            if changed.isdisjoint(trace):  # the same reduction as before: its pivot row back as it was
+                if pivot is not None:
+                    rows[pivot] = before[pivot]
+            else:
+                new, trace = self._add(i)
+                if new != pivot or (new is not None and rows[new] != before[new]):
+                    changed.update(c for c in (pivot, new) if c is not None)
+                pivot = new
+            self.inserted.append(pivot)
+            self.traces.append(trace)
 
 
 class _Basis:
@@ -299,13 +325,18 @@ class _Basis:
         # pivot column -> (row whose smallest column is the pivot, its combination of original rows)
         self.rows: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
 
-    def _reduce(self, blocks: tuple[int, ...], name: int) -> tuple[dict[int, int], dict[int, int]]:
+    def _reduce(
+        self, blocks: tuple[int, ...], name: int, trace: list[int] | None = None
+    ) -> tuple[dict[int, int], dict[int, int]]:
         """(vec, combo) with vec = sum(combo[c] * row of c) (combo[name] != 0) and vec's smallest column not a
-        pivot; vec is empty when the row is in the span."""
+        pivot; vec is empty when the row is in the span. `trace` gets every column looked up: the result depends
+        on nothing but the pivot rows of those columns (or their absence)."""
         vec = dict.fromkeys(blocks, 1)
         combo = {name: 1} if self.track else {}
         while vec:
             col = min(vec)
+            if trace is not None:
+                trace.append(col)
             entry = self.rows.get(col)
             if entry is None:
                 break
@@ -329,10 +360,10 @@ class _Basis:
                     del combo[c]
         return vec, combo
 
-    def add(self, blocks: tuple[int, ...], name: int) -> int | None:
+    def add(self, blocks: tuple[int, ...], name: int, trace: list[int] | None = None) -> int | None:
         """Add the row of a shown cell (an empty row or one already in the span adds nothing); the pivot it
-        inserted, or None."""
-        vec, combo = self._reduce(blocks, name)
+        inserted, or None. `trace`: see `_reduce`."""
+        vec, combo = self._reduce(blocks, name, trace)
         if not vec:
             return None
         g = gcd(*vec.values(), *combo.values())
