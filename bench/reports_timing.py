@@ -66,8 +66,7 @@ ADMIN, CONSORTIUM = "admin@bench.example", "consortium@bench.example"
 
 
 def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def quantiles(samples: list[float]) -> str:
@@ -80,8 +79,7 @@ def timed(fn, repeat: int, before=None) -> tuple[list[float], object]:
     """Run `fn` `repeat` times (`before` untimed ahead of each); the times and the last result."""
     times, result = [], None
     for _ in range(repeat):
-        if before is not None:
-            before()
+        before and before()
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
@@ -464,6 +462,8 @@ def measure_parts(app, code: str, period: str, repeat: int, explain: bool) -> No
         tree, data = timed(lambda: services.tree(root), repeat, kept.clear)
         counted, nodes = data.counts, data.nodes
         decide, (systems, decided) = timed(lambda: gapmap.decide(counted, nodes, k), repeat)
+        with gapmap.in_processes():  # as in the worker's pass
+            spread, _decided = timed(lambda: gapmap.decide(counted, nodes, k), repeat)
         services.decisions(territory, k=k)  # stored, then read back as another worker would
         stored, _decided = timed(lambda: services.decisions(territory, k=k), repeat, kept.clear)
         cells, _systems = timed(lambda: gapmap.published_cells(counted, nodes), repeat)
@@ -480,6 +480,7 @@ def measure_parts(app, code: str, period: str, repeat: int, explain: bool) -> No
         show(
             ("SQL services.tree (counts, territories), a miss", tree),
             ("gapmap.decide, tree counts kept", decide),
+            ("  the same in processes (the worker's pass)", spread),
             ("  of which published_cells (the whole)", cells),
             *((f"  of which the split by {s} alone", times) for s, (times, _hidden) in apart.items()),
             ("  of which the whole, from what they hid", whole),
@@ -523,8 +524,7 @@ def show_plans(sent: list[tuple[str, object]]) -> None:
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
     for n, (statement, parameters) in enumerate(sent, start=1):
         print(f"\n  --- statement {n}: {' '.join(statement.split())[:160]} ...")
-        rows = conn.exec_driver_sql(prefix + statement, parameters).all()
-        for row in rows:
+        for row in conn.exec_driver_sql(prefix + statement, parameters).all():
             print("    " + (row[0] if postgres else f"{row[0]:>3} {row[1]:>3}  {row[-1]}"))
 
 

@@ -352,3 +352,48 @@ def test_the_maps_people_assessed_is_hidden_only_under_k(data):
         for decision in decisions.values():
             if name in decision.shown | decision.suppressed:
                 assert (name in decision.suppressed) == (0 < everyone < k)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(tree_counts(), st.sampled_from([3, 5]))
+def test_a_decision_spread_over_processes_is_the_one_made_here(drawn, k):
+    """The worker's pass decides in several processes (`gapmap.in_processes`): the three splits, then each round's
+    systems, side by side. The decisions are the same, cell for cell, as the ones made in one process."""
+    counts, nodes = drawn
+    _systems, here = gapmap.decide(counts, nodes, k)
+    with gapmap.in_processes(2):
+        _systems, spread = gapmap.decide(counts, nodes, k)
+    assert spread.keys() == here.keys()
+    for system, decision in here.items():
+        other = spread[system]
+        assert (other.k, other.shown, other.suppressed, other.primary) == (
+            decision.k,
+            decision.shown,
+            decision.suppressed,
+            decision.primary,
+        )
+        assert dict(other.shown_counts) == dict(decision.shown_counts)
+
+
+def test_a_decision_pickles_by_value():
+    import pickle
+
+    decision = rules.suppress({"a": [1], "b": [2], "ab": [1, 2]}, {1: 2, 2: 9}, 3)
+    copy = pickle.loads(pickle.dumps(decision))
+    assert (copy.k, copy.shown, copy.suppressed, copy.primary) == (3, decision.shown, decision.suppressed, {"a"})
+    assert dict(copy.shown_counts) == dict(decision.shown_counts) and copy.count("a") is None
+
+
+def test_without_processes_the_decision_is_made_here(monkeypatch, caplog):
+    """Where no process can be started (a sandbox without /dev/shm, say), the worker decides in its own process."""
+    counts = gapmap.TreeCounts(("2026Q1",), {}, {(1, "micro", (("2026Q1", "a", "owner", 1),)): 7})
+
+    def refused(*args, **kwargs):
+        raise PermissionError("no semaphores here")
+
+    monkeypatch.setattr(gapmap, "ProcessPoolExecutor", refused)
+    _systems, here = gapmap.decide(counts, {1: frozenset({1})}, 5)
+    with gapmap.in_processes(2):
+        _systems, spread = gapmap.decide(counts, {1: frozenset({1})}, 5)
+    assert {s: d.shown for s, d in spread.items()} == {s: d.shown for s, d in here.items()} != {}
+    assert "deciding here" in caplog.text

@@ -31,7 +31,14 @@ competence, column), where the period is a quarter ('2026Q3') or ALL and the col
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, func
@@ -42,6 +49,8 @@ from uprest.assessments.aggregates import latest_results, run_span
 from uprest.extensions import db
 from uprest.reports import rules
 from uprest.reports.periods import quarter_bounds, quarter_of, quarter_range
+
+log = logging.getLogger(__name__)
 
 #: The key of every sub-sector, every competence and all time in cell names.
 ALL = "*"
@@ -241,10 +250,49 @@ def hidden_apart(counts: TreeCounts, nodes: Mapping[int, frozenset[int]], k: int
     return {name for decision in rules.suppress_together(apart, k).values() for name in decision.suppressed}
 
 
+#: How many processes `decide` spreads over (1: none, in this process); see `in_processes`.
+_PROCESSES: ContextVar[int] = ContextVar("reports_decide_processes", default=1)
+#: At most this many: the three splits, then the systems of each round, are what runs side by side.
+MAX_PROCESSES = 4
+
+
+@contextmanager
+def in_processes(processes: int | None = None) -> Iterator[None]:
+    """Within: `decide` spreads its independent parts over `processes` processes (default: the CPUs this process
+    may use, at most MAX_PROCESSES). For the worker's pass (`uprest.reports.worker.warm`): the processes come from
+    multiprocessing's fork server (started once per process, with this module imported), get their part by
+    pickle, touch nothing but it (no database, no app) and end with the decision. Pages decide in their own
+    process."""
+    if processes is None:
+        processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
+    token = _PROCESSES.set(max(1, processes))
+    try:
+        yield
+    finally:
+        _PROCESSES.reset(token)
+
+
 def decide(counts: TreeCounts, nodes: Mapping[int, frozenset[int]], k: int) -> tuple[dict, dict]:
     """(systems, decisions by system) of the whole tree in every period and every column. Each split is decided
     alone first (small systems, quick); then the three together, starting from what the splits hid, which only
-    has to hide what one split gives away about another."""
+    has to hide what one split gives away about another. Inside `in_processes`, the three splits, then the
+    systems of each round, are decided side by side in that many processes: the same decisions."""
+    processes = _PROCESSES.get()
+    if processes > 1:
+        try:
+            return _decide_in(processes, counts, nodes, k)
+        except (OSError, BrokenProcessPool):  # no processes here (a sandbox without /dev/shm, a child killed)
+            log.warning("reports: deciding in %s processes failed; deciding here", processes, exc_info=True)
     systems = published_cells(counts, nodes)
     seeds = set().union(*(hidden_apart(counts, nodes, k, split) for split in SPLITS))
     return systems, rules.suppress_together(systems, k, hidden=seeds)
+
+
+def _decide_in(processes: int, counts: TreeCounts, nodes: Mapping[int, frozenset[int]], k: int) -> tuple[dict, dict]:
+    context = multiprocessing.get_context("forkserver")  # a clean process to fork from: no threads, no locks held
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        apart = [pool.submit(hidden_apart, counts, nodes, k, split) for split in SPLITS]
+        systems = published_cells(counts, nodes)  # meanwhile, here
+        seeds = set().union(*(future.result() for future in apart))
+        return systems, rules.suppress_together(systems, k, hidden=seeds, pool=pool)

@@ -34,6 +34,7 @@ fact about a shown group of at least k people: the docs say so.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
@@ -80,6 +81,13 @@ class Decision:
         if num is None or not den:
             return None
         return Fraction(num, den)
+
+    def __reduce__(self):  # pickled by value (a decision made in another process, `suppress_together(pool=)`)
+        return _decision, (self.k, self.shown, self.suppressed, self.primary, dict(self.shown_counts))
+
+
+def _decision(k: int, shown: frozenset, suppressed: frozenset, primary: frozenset, counts: dict) -> Decision:
+    return Decision(k, shown, suppressed, primary, MappingProxyType(counts))
 
 
 def check_k(k: int) -> int:
@@ -156,13 +164,15 @@ def suppress_together(
     k: int = DEFAULT_K,
     *,
     hidden: Iterable[Name] = (),
+    pool: Executor | None = None,
 ) -> dict[Hashable, Decision]:
     """Decide several systems that publish some of the same cells (a name in several systems is the same figure,
     e.g. the people assessed in a cell, shared by every competence's table): a shared cell hidden in one system is
     hidden in all, repeated until nothing changes, so that no system shows what another one protects. `hidden`
     names cells to hide from the start (in every system that publishes them; names that none publishes are
     ignored), e.g. what a quicker decision of parts of the systems hid, so that only what remains derivable is
-    decided again."""
+    decided again. With a `pool` (of processes), the systems of a round are decided side by side in it: the same
+    decisions."""
     check_k(k)
     order = sorted(systems, key=repr)
     seen: dict[Name, int] = {}
@@ -181,16 +191,27 @@ def suppress_together(
     made_with: dict[Hashable, frozenset] = {}
     built: dict[Hashable, _System] = {}
     while True:
-        for s in order:
-            own = frozenset(forced & set(systems[s][0]))
-            if made_with.get(s) != own:  # the same input gives the same decision: only changed systems again
+        own = {s: frozenset(forced & set(systems[s][0])) for s in order}
+        todo = [s for s in order if made_with.get(s) != own[s]]  # the same input gives the same decision
+        if pool is not None:
+            made = pool.map(_decide_system, [(*systems[s], k, own[s]) for s in todo])
+            decisions.update(zip(todo, made, strict=True))
+        else:
+            for s in todo:
                 if s not in built:
                     built[s] = _System(*systems[s])
-                decisions[s], made_with[s] = _decide(built[s], k, set(own)), own
+                decisions[s] = _decide(built[s], k, set(own[s]))
+        made_with.update((s, own[s]) for s in todo)
         now_hidden = {n for d in decisions.values() for n in d.suppressed if n in shared}
         if now_hidden <= forced:
             return {s: decisions[s] for s in order}
         forced |= now_hidden
+
+
+def _decide_system(task: tuple) -> Decision:
+    """`_decide` of (published, atomic counts, k, forced), in a process of `suppress_together`'s pool."""
+    published, counts, k, forced = task
+    return _decide(_System(published, counts), k, set(forced))
 
 
 class _System:

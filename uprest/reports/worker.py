@@ -2,7 +2,8 @@
 changed under, before a page asks for them (`uprest.reports.store`).
 
 Registered as the feature's ``outbox_worker``: its "outbox" is the trees whose current decision is not made yet.
-A pass when nothing changed costs the generation tokens' queries and a look in the worker's memory.
+A pass when nothing changed costs the generation tokens' queries and a look in the worker's memory. A decision
+to make is spread over the CPUs (`gapmap.in_processes`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from uprest.accounts import territories
-from uprest.reports import participation, services, store
+from uprest.reports import gapmap, participation, services, store
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def warm(limit: int = 100) -> tuple[int, int]:
     made = store.made()
     roots = [node.territory for node in territories.tree(users=False) if node.depth == 0]
     k = services.min_group()
-    with store.ensuring_stored():
+    with store.ensuring_stored(), gapmap.in_processes():
         for root in roots:
             services.decisions(root, k=k)
             participation.participation_view(root, with_trend=False)
