@@ -264,7 +264,10 @@ def in_processes(processes: int | None = None) -> Iterator[None]:
     pickle, touch nothing but it (no database, no app) and end with the decision. Pages decide in their own
     process."""
     if processes is None:
-        processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
+        try:
+            processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))  # Linux: the CPUs it may use
+        except AttributeError:
+            processes = min(MAX_PROCESSES, os.cpu_count() or 1)
     token = _PROCESSES.set(max(1, processes))
     try:
         yield
