@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 from uprest.accounts import territories
 from uprest.accounts.forms import size_choices, subsector_choices
 from uprest.frameworks.forms import job_role_labels
-from uprest.reports.services import SPLITS, quarter_bounds
+from uprest.reports.services import SPLITS, MapFilters, quarter_bounds
 
 #: The error of two filters at once (a column of one split only).
 ONE_FILTER = _l("Choose one of sub-sector, business size and role.")
@@ -54,14 +54,14 @@ class MapFilterForm(FlaskForm):
             raise ValidationError(_l("Please choose how to split the columns from the list."))
 
     def map_filters(self) -> dict:
-        """The filters as keyword arguments of `services.skills_gap_map` (call after `validate`)."""
-        return {
-            "subsector": self.subsector.data or None,
-            "size": self.size.data or None,
-            "role": self.role.data or None,
-            "split": self.split.data or None,
-            "period": self.period.data or None,
-        }
+        """The period and the filters as keyword arguments of `services.skills_gap_map` (after `validate`)."""
+        filters = MapFilters(
+            subsector=self.subsector.data or None,
+            size=self.size.data or None,
+            role=self.role.data or None,
+            split=self.split.data or None,
+        )
+        return {"period": self.period.data or None, "filters": filters}
 
     def validate_period(self, field):
         try:

@@ -60,21 +60,17 @@ def report_locale(locale: str | None = None) -> str:
 def report_context(
     territory: Territory,
     period: str | None,
-    subsector: str | None = None,
+    filters: services.MapFilters = services.NO_FILTERS,
     *,
-    size: str | None = None,
-    role: str | None = None,
-    split: str | None = None,
     now: datetime | None = None,
 ) -> dict:
     """What the template shows (call inside ``force_locale``: the charts' and labels' texts are translated when
     built). The map is the training view's own (the same call as the map page's)."""
-    filters = {"subsector": subsector, "size": size, "role": role}
-    training = services.training_view(territory, period=period, split=split, **filters)
+    training = services.training_view(territory, period=period, filters=filters)
     gap_map = training.gap_map
     participation = participation_service.participation_view(territory, period=period)
     labels = presentation.column_labels(gap_map.split)
-    only = services.filter_column(**filters)[1]
+    only = filters.column()[1]
     kind = territories.KIND_LABELS.get(territory.kind)
     chart = presentation.chart(gap_map) if gap_map.rows else None
     now = now or utcnow()
@@ -106,18 +102,15 @@ def report_context(
 def report_pdf(
     territory: Territory,
     period: str | None,
-    subsector: str | None = None,
+    filters: services.MapFilters = services.NO_FILTERS,
     *,
-    size: str | None = None,
-    role: str | None = None,
-    split: str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """The report of `territory` in `period` ('2026Q4'; None: all time), of `subsector`, `size` or `role` (None:
-    all) where the pages split the people, with the map's columns split by `split`, as PDF bytes in `locale`
-    (default: the staff member's language)."""
+    """The report of `territory` in `period` ('2026Q4'; None: all time), of the column chosen in `filters` (None:
+    everybody) where the pages split the people, with the map's columns split as `filters` say, as PDF bytes in
+    `locale` (default: the staff member's language)."""
     lang = report_locale(locale)
     with force_locale(lang):
-        context = report_context(territory, period, subsector, size=size, role=role, split=split, now=now)
+        context = report_context(territory, period, filters, now=now)
     return render_pdf(TEMPLATE, locale=lang, pdf_variant=PDF_VARIANT, **context)

@@ -249,13 +249,27 @@ def _n_name(decision: rules.Decision, node: int, period: str, key: str, sub: str
     return name if decision.is_shown(name) or name in decision.suppressed else ("people", node, period, sub)
 
 
-def filter_column(*, subsector: str | None = None, size: str | None = None, role: str | None = None) -> tuple:
-    """(split, column) of the map's filters: at most one of sub-sector, business size and role (a column of one
-    split; two at once would cross two splits, which the map does not publish); (None, None) without a filter."""
-    chosen = [(split, value) for split, value in (("subsector", subsector), ("size", size), ("role", role)) if value]
-    if len(chosen) > 1:
-        raise ValueError("at most one of subsector, size and role")
-    return (chosen[0][0], column(*chosen[0])) if chosen else (None, None)
+@dataclass(frozen=True)
+class MapFilters:
+    """The map's filters besides the period: at most one of a sub-sector, a business size and a role (a column of
+    one split; two at once would cross two splits, which the map does not publish), and how the columns split the
+    people (`split`: "subsector" by default, "size" or "role"; a chosen column decides it)."""
+
+    subsector: str | None = None
+    size: str | None = None
+    role: str | None = None
+    split: str | None = None
+
+    def column(self) -> tuple[str | None, str | None]:
+        """(split, column key) of the chosen column; (None, None) without one."""
+        values = {"subsector": self.subsector, "size": self.size, "role": self.role}
+        chosen = [(split, value) for split, value in values.items() if value]
+        if len(chosen) > 1:
+            raise ValueError("at most one of subsector, size and role")
+        return (chosen[0][0], column(*chosen[0])) if chosen else (None, None)
+
+
+NO_FILTERS = MapFilters()
 
 
 def _ordered(split: str, columns) -> list[str]:
@@ -272,21 +286,15 @@ def _ordered(split: str, columns) -> list[str]:
 
 
 def skills_gap_map(
-    territory: Territory,
-    *,
-    period: str | None = None,
-    subsector: str | None = None,
-    size: str | None = None,
-    role: str | None = None,
-    split: str | None = None,
+    territory: Territory, *, period: str | None = None, filters: MapFilters = NO_FILTERS
 ) -> SkillsGapMap:
-    """The map of `territory` in `period` ('2026Q4'; None: all time) with its columns split by `split` (sub-sector
-    by default, business size or role), every figure decided by the rule with k = REPORTS_MIN_GROUP. With one of
-    `subsector`, `size` or `role`, only that column of its split (of the same decision: filtering hides columns,
-    it publishes nothing new)."""
+    """The map of `territory` in `period` ('2026Q4'; None: all time) with its columns split as `filters` say
+    (sub-sector by default, business size or role), every figure decided by the rule with k = REPORTS_MIN_GROUP.
+    With a column chosen in `filters`, only that column of its split (of the same decision: filtering hides
+    columns, it publishes nothing new)."""
     k = min_group()
-    chosen_split, only = filter_column(subsector=subsector, size=size, role=role)
-    split = chosen_split or split or "subsector"
+    chosen_split, only = filters.column()
+    split = chosen_split or filters.split or "subsector"
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}")
     since, until = quarter_bounds(period) if period else (None, None)
@@ -356,24 +364,16 @@ class TrainingView:
     names: dict[str, dict]  # competence key -> name by language
 
 
-def training_view(
-    territory: Territory,
-    *,
-    period: str | None = None,
-    subsector: str | None = None,
-    size: str | None = None,
-    role: str | None = None,
-    split: str | None = None,
-) -> TrainingView:
+def training_view(territory: Territory, *, period: str | None = None, filters: MapFilters = NO_FILTERS) -> TrainingView:
     """The territory's training demand and the large gaps without a local session, from the published map (of
-    the sub-sector, business size or role when given; `split` splits its columns), the published modules and the
-    territory's upcoming sessions and requests."""
+    the column chosen in `filters`, else of everybody), the published modules and the territory's upcoming
+    sessions and requests."""
     from uprest.recommendations.services import published_catalogue
     from uprest.sessions import demand as session_demand
     from uprest.sessions import services as sessions
 
-    gap_map = skills_gap_map(territory, period=period, subsector=subsector, size=size, role=role, split=split)
-    _split, only = filter_column(subsector=subsector, size=size, role=role)
+    gap_map = skills_gap_map(territory, period=period, filters=filters)
+    _split, only = filters.column()
     nobody = Cell(0, 0, None, None, False)
     figures = {}
     for row in gap_map.rows:

@@ -3,6 +3,8 @@ demand, participation and outcome; each with its CSV and JSON."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
@@ -75,7 +77,8 @@ def index():
 
 def _link_filters(form) -> dict:
     """The filters as query arguments of the links to the exports and the other pages (the empty ones left out)."""
-    args = {"territory": request.args.get("territory"), **form.map_filters()}
+    chosen = form.map_filters()
+    args = {"territory": request.args.get("territory"), **asdict(chosen["filters"]), "period": chosen["period"]}
     return {key: value for key, value in args.items() if value}
 
 
@@ -106,9 +109,8 @@ def skills_gap_json():
 
 def _training_filters(form) -> dict:
     """The map's filters that training demand takes (a column, not how the columns split)."""
-    filters = form.map_filters()
-    del filters["split"]
-    return filters
+    chosen = form.map_filters()
+    return {**chosen, "filters": replace(chosen["filters"], split=None)}
 
 
 @bp.route("/training")
